@@ -1,0 +1,456 @@
+"""The matcher: from a citizen's message to answered / choose / routed.
+
+How it reads a question, in short:
+
+- Text is cut into *terms*: words (jieba, with the base's keywords and topics added to
+  its dictionary), character bigrams and single characters (so that a partly mistyped
+  word still meets its item), and pinyin bigrams (so that 身分证, 公基金, 户口签移 meet
+  身份证, 公积金, 户口迁移).
+- A word weighs what it says: how rare it is in everyday Chinese (jieba's word
+  frequencies: 什么, 可以, 需要 weigh almost nothing, 离婚证 a lot) times how rare it is
+  among the base's items (身份证 is shared by three items, 丢失 tells one of them).
+- Two stages. A vectorised pass over an inverted index scores every item roughly and keeps
+  the best few; each of those is then read word by word: *coverage*, the share of the
+  question's weight that the item explains (a word counts whole when the item has it,
+  in part when only some of its characters or sounds are there), and *closeness*, the
+  share of the item's closest phrase (title, an alias, a keyword) that the question says.
+  Their geometric mean is the item's score. A heavy word no item explains (药店, 贷款)
+  keeps coverage low: such a question is routed rather than answered with an item that
+  is not about it.
+- Answer when the best item is sure enough and clearly ahead (the less sure, the further
+  ahead it must be); offer a choice when a few items fit about equally; otherwise route
+  to the window whose topics (and items) fit, or to the default window when none does.
+
+The index is built once per load of the base.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import sys
+import threading
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+
+import jieba
+import numpy as np
+import wordfreq
+
+from .model import Base, Item, Window
+from .normalize import pinyin_of, runs
+
+ANSWERED, CHOOSE, ROUTED = "answered", "choose", "routed"
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's decision for one question."""
+
+    status: str  # ANSWERED, CHOOSE or ROUTED
+    window: Window  # the item's window, or where the citizen is routed
+    item: Item | None = None  # when ANSWERED
+    candidates: tuple[Item, ...] = ()  # when CHOOSE: 2-4, best first
+    score: float = 0.0
+
+    def as_json(self, question: str) -> dict:
+        """The line `bot.py match` prints (the contract of shared/eval/README.md)."""
+        return {
+            "question": question,
+            "status": self.status,
+            "item": self.item.id if self.item else None,
+            "candidates": [c.id for c in self.candidates],
+            "window": self.window.id,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the decisions fall; scores are in 0..1."""
+
+    answer: float = 0.6  # below this, never answer
+    sure: float = 0.7  # at or above this, a small lead is enough ...
+    lead: float = 0.05  # ... this one
+    slope: float = 0.5  # below `sure`, the lead must grow by this much per point
+    choose: float = 0.5  # items this sure may be offered as a choice
+    band: float = 0.05  # ... when within this of the best
+    route: float = 0.15  # a window fitting less than this: the default window
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the matcher read in a question, before deciding."""
+
+    ranked: tuple[tuple[Item, float], ...]  # the best candidates and their scores, best first
+    windows: tuple[tuple[Window, float], ...]  # every window's fit, best first
+
+
+# How much each kind of term counts, beside its own rarity.
+BIGRAM_WEIGHT = 0.3
+CHAR_WEIGHT = 0.2
+PINYIN_WEIGHT = 0.5
+# A term no item knows: as rare as can be among items, but only half believed.
+UNKNOWN_WEIGHT = 0.5
+# Everyday-Chinese rarity (−log frequency) below which a word says almost nothing.
+COMMON_WORD = 6.5
+EVERYDAY_CAP = 10.0  # ... and above which it says no more
+EVERYDAY_POWER = 1.0  # < 1 narrows the gap between everyday nouns (公司) and rare words
+# The staff's keywords and topics count as words this rare in everyday Chinese.
+DOMAIN_FREQ = 10
+WORDFREQ_SCALE = 1e9  # wordfreq's shares as the counts jieba wants
+# Reading word by word: a one-character word found only inside another word, and a
+# longer word found only by its characters or sounds, count for this much.
+SINGLE_CHAR_MATCH = 0.7
+PARTIAL_MATCH = 0.9
+HEADLESS_MATCH = 0.2  # ... and one whose last characters differ
+LOOKALIKE_PENALTY = 2.0
+CANDIDATES = 12  # items read word by word after the rough pass
+CLOSENESS_SHARE = 0.5  # the score: coverage and closeness, weighted geometric mean
+ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
+MAX_CHOICES = 4
+NUMBER_WEIGHT = 0.5
+GENERIC_SHARE = 0.2  # words in more than this share of the items' text weigh less
+
+_SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
+_tokenizer: jieba.Tokenizer | None = None
+_tokenizer_lock = threading.Lock()
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """jieba, cutting by wordfreq's Chinese word frequencies; built once per process.
+
+    wordfreq counts words in subtitles, the web and social media as well as in books and
+    news, so it knows that 吗, 咋, 这边 are everyday words: jieba's own dictionary, drawn
+    from written text, counts them rare and would make them weigh in a question.
+    """
+    global _tokenizer
+    with _tokenizer_lock:
+        if _tokenizer is None:
+            jieba.setLogLevel(logging.WARNING)
+            freq: dict[str, int] = {}
+            total = 0
+            for word, share in wordfreq.get_frequency_dict("zh", wordlist="best").items():
+                count = max(1, round(share * WORDFREQ_SCALE))
+                freq[word] = count
+                total += count
+                for i in range(1, len(word)):  # jieba's prefix dictionary
+                    freq.setdefault(word[:i], 0)
+            t = jieba.Tokenizer()
+            t.FREQ, t.total, t.initialized = freq, total, True
+            _tokenizer = t
+        return _tokenizer
+
+
+class Matcher:
+    """Built once per load of the base; `match` is then cheap and thread-safe."""
+
+    def __init__(self, base: Base, thresholds: Thresholds = Thresholds()):
+        self.base = base
+        self.thresholds = thresholds
+        self.items: list[Item] = list(base.items.values())
+        self.windows: list[Window] = list(base.windows.values())
+        self._tok = tokenizer()
+        self._domain: set[str] = set()
+        hall = base.hall
+        self._hall_words = {
+            t[2:] for t in self.terms(f"{hall.name} {hall.address}", drop_fillers=False) if t[0] == "w"
+        }
+        self._learn_words()
+        self._build_index()
+
+    # -- terms and weights ------------------------------------------------------------
+
+    def _learn_words(self) -> None:
+        """Teach jieba the base's own words, so that 个体户 or 不动产 stay whole."""
+        words = {k for it in self.items for k in it.keywords}
+        words |= {t for w in self.windows for t in w.topics}
+        for word in words:
+            for part in runs(word, drop_fillers=False):
+                if len(part) > 1:
+                    self._domain.add(part)
+                    if part not in self._tok.FREQ:
+                        self._tok.add_word(part, freq=1)
+
+    def terms(self, text: str, drop_fillers: bool = True) -> set[str]:
+        """Words ('w:'), character bigrams ('b:') and pinyin bigrams ('p:') of a text."""
+        out: set[str] = set()
+        for run in runs(text, drop_fillers):
+            for part in _SCRIPT.findall(run):
+                if part[0].isascii():
+                    out.add("w:" + part)
+                    continue
+                out.update("w:" + w for w in self._tok.cut_for_search(part, HMM=False))
+                out.update("c:" + c for c in part)
+                sounds = [pinyin_of(c) for c in part]
+                for i in range(len(part) - 1):
+                    out.add("b:" + part[i : i + 2])
+                    out.add(f"p:{sounds[i]} {sounds[i + 1]}")
+        return out
+
+    def _everyday(self, word: str) -> float:
+        """How much a word says in everyday Chinese: 0.05 (的, 什么) to 10 (rare words)."""
+        # The staff's keywords and topics are the hall's vocabulary: rare by definition.
+        freq = DOMAIN_FREQ if word in self._domain else self._tok.FREQ.get(word, 0)
+        rarity = math.log(self._tok.total / (freq + 1))
+        return min(max(rarity - COMMON_WORD, 0.05), EVERYDAY_CAP) ** EVERYDAY_POWER
+
+    def _weight(self, term: str, df: int) -> float:
+        """What a term says: its everyday rarity times its rarity among the items."""
+        kind, text = term[0], term[2:]
+        if text in self._hall_words:
+            return 0.0  # the town's own name says nothing about the question
+        if text.isdigit():
+            say = NUMBER_WEIGHT  # 16岁, 3个月: a number rarely tells one item from another
+        elif kind == "w":
+            say = self._everyday(text)
+        elif kind == "b":
+            say = BIGRAM_WEIGHT * self._everyday(text)
+        elif kind == "c":
+            say = CHAR_WEIGHT * self._everyday(text)
+        else:
+            say = PINYIN_WEIGHT
+        rare = math.log(1 + self._n / df) if df else UNKNOWN_WEIGHT * math.log(1 + self._n)
+        spread = self._spread.get(text, 0) if kind == "w" else 0
+        if spread:
+            # Words found all over the guides' text (申请, 办理, 材料, 窗口) are the hall's
+            # common speech: they say that the question is about the hall, not which item.
+            rare *= min(1.0, math.log(1 + self._n / spread) / math.log(1 + 1 / GENERIC_SHARE))
+        return say * rare
+
+    # -- the index ----------------------------------------------------------------------
+
+    def _build_index(self) -> None:
+        vocab: dict[str, int] = {}  # term -> term id
+
+        def ids(text: str) -> list[int]:
+            return [vocab.setdefault(t, len(vocab)) for t in self.terms(text, drop_fillers=False)]
+
+        # (term id, phrase id) for every phrase (title, each alias, the keywords together),
+        # and (term id, item id) for the union of an item's phrases.
+        phrase_terms, phrase_ids, phrase_item = array("i"), array("i"), array("i")
+        item_terms, item_ids = array("i"), array("i")
+        item_start = array("i", [0])
+        for i, item in enumerate(self.items):
+            union: set[int] = set()
+            for text in _phrases(item):
+                tids = ids(text)
+                phrase_terms.extend(tids)
+                phrase_ids.extend([len(phrase_item)] * len(tids))
+                phrase_item.append(i)
+                union.update(tids)
+            item_terms.extend(union)
+            item_ids.extend([i] * len(union))
+            item_start.append(len(item_terms))
+        # Windows' topics, for routing; their terms count as documents in the rarity too.
+        self._topic_terms = [
+            {t for topic in w.topics for t in self.terms(topic, drop_fillers=False)} for w in self.windows
+        ]
+        topic_terms = array("i", [vocab.setdefault(t, len(vocab)) for terms in self._topic_terms for t in terms])
+
+        # Rarity among items; the windows' topics count as documents too, so that a topic
+        # no item covers (药品, 商标) is a known, heavy word that items do not explain.
+        self._n = len(self.items)
+        df = np.bincount(np.frombuffer(item_terms, dtype=np.int32), minlength=len(vocab))
+        df += np.bincount(np.frombuffer(topic_terms, dtype=np.int32), minlength=len(vocab))
+        self._vocab = vocab
+        # Two-character words of the base, by sound, to read mistyped ones (签移 → 迁移).
+        self._sounds = {}
+        for item in self.items:
+            for text in _phrases(item):
+                for w in self._tok.cut(text, HMM=False):
+                    if len(w) == 2 and "\u4e00" <= w[0] <= "\u9fff" and "\u4e00" <= w[1] <= "\u9fff":
+                        self._sounds.setdefault(pinyin_of(w[0]) + " " + pinyin_of(w[1]), w)
+        # In how many items' whole text (materials, conditions, steps too) each word stands.
+        self._spread = Counter(w for it in self.items for w in set(self.words(_full_text(it), False)))
+        # The phrases' words, for the word-by-word reading (once the vocabulary is whole).
+        self._item_phrases = [
+            tuple(tuple(map(sys.intern, self.words(p, False))) for p in _phrases(item)) for item in self.items
+        ]
+        self._w = np.array([self._weight(t, int(df[k])) for t, k in vocab.items()], dtype=np.float64)
+
+        # A question's cosine with every phrase is one gather over postings of w²/|phrase|.
+        pt = np.frombuffer(phrase_terms, dtype=np.int32)
+        pp = np.frombuffer(phrase_ids, dtype=np.int32)
+        norms = np.sqrt(np.bincount(pp, weights=self._w[pt] ** 2, minlength=len(phrase_item)))
+        norms[norms == 0] = 1.0
+        self._phrases = _Postings(pt, pp, len(vocab), self._w[pt] ** 2 / norms[pp])
+        self._n_phrases = len(phrase_item)
+        # Items' phrases are contiguous: reduceat over these starts gives each item's best.
+        pi = np.frombuffer(phrase_item, dtype=np.int32)
+        self._item_starts = np.flatnonzero(np.r_[True, np.diff(pi) != 0])
+        self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
+        self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
+        self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def rough(self, question: str) -> np.ndarray:
+        """The rough pass: every item's score, 0..1, from the inverted index."""
+        known: list[int] = []
+        weights: list[float] = []
+        mass = square = 0.0
+        for t in self.terms(question):
+            k = self._vocab.get(t)
+            w = self._w[k] if k is not None else self._weight(t, 0)
+            mass += w
+            square += w * w
+            if k is not None:
+                known.append(k)
+                weights.append(w)
+        if not mass or not self.items:
+            return np.zeros(len(self.items))
+        closeness = self._phrases.gather(known, [1.0] * len(known), self._n_phrases)
+        best_phrase = np.maximum.reduceat(closeness, self._item_starts) / math.sqrt(square)
+        coverage = self._items.gather(known, weights, len(self.items)) / mass
+        return np.sqrt(np.clip(best_phrase, 0, 1) * coverage)
+
+    # -- reading word by word ----------------------------------------------------------
+
+    _sounds: dict[str, str] = {}  # filled by _build_index
+
+    def words(self, text: str, drop_fillers: bool = True) -> list[str]:
+        """The words of a text (jieba's precise cut), each once, in order.
+
+        Two single characters that jieba could not join but that sound like a two-character
+        word of the base are read as that word: 签移 (qian yi) is 迁移 mistyped.
+        """
+        out: list[str] = []
+        for run in runs(text, drop_fillers):
+            for part in _SCRIPT.findall(run):
+                if part[0].isascii():
+                    out.append(part)
+                    continue
+                cut = list(self._tok.cut(part, HMM=False))
+                k = 0
+                while k < len(cut):
+                    a = cut[k]
+                    b = cut[k + 1] if k + 1 < len(cut) else ""
+                    heard = self._sounds.get(pinyin_of(a) + " " + pinyin_of(b)) if len(a) == len(b) == 1 else None
+                    if heard:
+                        out.append(heard)
+                        k += 2
+                    else:
+                        out.append(a)
+                        k += 1
+        return list(dict.fromkeys(out))
+
+    def word_weight(self, word: str) -> float:
+        k = self._vocab.get("w:" + word)
+        return float(self._w[k]) if k is not None else self._weight("w:" + word, 0)
+
+    def _found(self, word: str, has) -> tuple[float, bool]:
+        """How much of a word `has` (a term → bool test) holds, 1 whole to 0 not at all;
+        and whether it holds a different word that looks alike (二手房 for 二手车)."""
+        if has("w:" + word):
+            return 1.0, False
+        if len(word) == 1 or word.isascii():
+            return (SINGLE_CHAR_MATCH if has("c:" + word) else 0.0), False
+        sounds = [pinyin_of(c) for c in word]
+        pairs = [
+            has("b:" + word[i : i + 2]) or has(f"p:{sounds[i]} {sounds[i + 1]}") for i in range(len(word) - 1)
+        ]
+        # Chinese words end in their head: 二手车 and 二手房 share 二手 but are not the same
+        # thing, while 身分证 and 营业执招 end as their words do (by sound, at least).
+        share = sum(pairs) / len(pairs)
+        if pairs[-1]:
+            return PARTIAL_MATCH * share, False
+        return HEADLESS_MATCH * share, share > 0
+
+    def _read(self, said: list[tuple[str, float]], has) -> float:
+        """The share of the weighted words `said` that `has` holds. A word it holds only
+        a look-alike of counts double against: the question is about something else."""
+        got = total = 0.0
+        for word, w in said:
+            found, other = self._found(word, has)
+            got += w * found
+            total += w * (LOOKALIKE_PENALTY if other else 1.0)
+        return got / total if total else 0.0
+
+    def _item_has(self, i: int):
+        ids = set(self._item_term_ids[self._item_term_start[i] : self._item_term_start[i + 1]].tolist())
+        return lambda term: self._vocab.get(term, -1) in ids
+
+    def assess(self, question: str) -> Assessment:
+        """Score the best candidates word by word, and every window's fit."""
+        rough = self.rough(question)
+        said = [(w, self.word_weight(w)) for w in self.words(question)]
+        heard = self.terms(question)
+        ranked = []
+        if said and len(rough):
+            for i in np.argsort(-rough, kind="stable")[:CANDIDATES]:
+                if rough[i] <= 0:
+                    break
+                coverage = self._read(said, self._item_has(i))
+                closeness = max(
+                    self._read([(w, self.word_weight(w)) for w in p], heard.__contains__)
+                    for p in self._item_phrases[i]
+                )
+                ranked.append((self.items[i], coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE))
+        ranked.sort(key=lambda r: -r[1])
+
+        fit = {w.id: self._read(said, terms.__contains__) for w, terms in zip(self.windows, self._topic_terms)}
+        by_window: dict[str, float] = {}
+        for item, score in ranked:
+            by_window[item.window] = max(by_window.get(item.window, 0.0), score)
+        windows = sorted(
+            ((w, fit[w.id] + ROUTE_BY_ITEM * by_window.get(w.id, 0.0)) for w in self.windows),
+            key=lambda r: -r[1],
+        )
+        return Assessment(tuple(ranked), tuple(windows))
+
+    def decide(self, a: Assessment) -> Match:
+        """Answer, offer a choice, or route, from what was read."""
+        th = self.thresholds
+        if a.ranked:
+            item, best = a.ranked[0]
+            second = a.ranked[1][1] if len(a.ranked) > 1 else 0.0
+            if best >= th.answer and best - second >= max(th.lead, th.slope * (th.sure - best)):
+                return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
+            if best >= th.choose:
+                near = [it for it, s in a.ranked[:MAX_CHOICES] if s >= max(th.choose, best - th.band)]
+                if len(near) >= 2:
+                    return Match(CHOOSE, self.base.window_of(near[0]), candidates=tuple(near), score=best)
+        window, fit = a.windows[0] if a.windows else (self.base.default_window, 0.0)
+        if fit < th.route:
+            window = self.base.default_window
+        return Match(ROUTED, window, score=fit)
+
+    def match(self, question: str) -> Match:
+        return self.decide(self.assess(question))
+
+
+def _phrases(item: Item) -> list[str]:
+    """What staff wrote to name an item: its title, each alias, its keywords together."""
+    return [item.title, *item.aliases, *([" ".join(item.keywords)] if item.keywords else [])]
+
+
+def _full_text(item: Item) -> str:
+    parts = [item.title, *item.aliases, *item.keywords, item.conditions, item.fee, item.time_limit]
+    parts += [f"{m.name} {m.detail} {m.when}" for m in item.materials]
+    return " ".join([*parts, *item.steps])
+
+
+class _Postings:
+    """term id -> the documents that hold it (and a value each), as one compact block."""
+
+    def __init__(self, terms: np.ndarray, docs: np.ndarray, n_terms: int, values: np.ndarray | None = None):
+        order = np.argsort(terms, kind="stable")
+        self.docs = docs[order]
+        self.values = None if values is None else values[order].astype(np.float32)
+        self.start = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=n_terms), out=self.start[1:])
+
+    def gather(self, terms: list[int], weights: list[float], size: int) -> np.ndarray:
+        """Per document, the sum over the given terms it holds of weight (× its value)."""
+        docs, values = [], []
+        for t, w in zip(terms, weights):
+            a, b = self.start[t], self.start[t + 1]
+            if a == b:
+                continue
+            docs.append(self.docs[a:b])
+            values.append(self.values[a:b] * w if self.values is not None else np.full(b - a, w))
+        if not docs:
+            return np.zeros(size)
+        return np.bincount(np.concatenate(docs), weights=np.concatenate(values), minlength=size)
