@@ -1,0 +1,115 @@
+"""窗口 — the enquiry window of a government service hall, as a bot.
+
+The one entry point: parse the command line, load the config, call one library function.
+
+    python bot.py                     chat (Telegram if a token is set, else the terminal)
+    python bot.py check               check the knowledge base staff edit
+    python bot.py match < questions   one JSON line per question (for evaluation)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from config import ConfigError, load_config
+from handlers.terminal import chat
+from knowledge import check
+from knowledge.cli import match_lines
+from knowledge.load import KnowledgeError, load_base
+from knowledge.match import Matcher
+from knowledge.model import Base
+
+PROG = "bot.py"
+
+
+def _load(folder: Path) -> tuple[Base, Matcher]:
+    """The base and its matcher; or the base's problems on stderr, and exit 1."""
+    try:
+        base = load_base(folder)
+    except KnowledgeError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        print(f"{PROG}: the knowledge base in {folder} has errors "
+              f"(see: python bot.py check --knowledge {folder})", file=sys.stderr)
+        raise SystemExit(1) from None
+    return base, Matcher(base)
+
+
+def cmd_run(args, config) -> int:
+    if config.token:
+        # Never echo the token: this line may end up in a service log.
+        print(f"{PROG}: a Telegram token is configured, but the Telegram channel is not built yet;"
+              " unset TELEGRAM_BOT_TOKEN and telegram.token to chat in the terminal", file=sys.stderr)
+        return 2
+    base, matcher = _load(args.knowledge or config.knowledge)
+    try:
+        chat(base, matcher, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+    except KeyboardInterrupt:
+        print()
+        return 130
+    return 0
+
+
+def cmd_check(args, config) -> int:
+    return check.main(args.knowledge or config.knowledge)
+
+
+def cmd_match(args, config) -> int:
+    _, matcher = _load(args.knowledge or config.knowledge)
+    match_lines(matcher, sys.stdin, sys.stdout)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    def command(name: str, func, summary: str, example: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=summary, description=summary, epilog=f"Example:\n\n    {example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        p.add_argument("--knowledge", type=Path, metavar="DIR",
+                       help="knowledge base folder (default: the config's 'knowledge')")
+        return p
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=__doc__.split("\n\n")[0],
+        epilog="Example:\n\n    python bot.py --config config.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (default: config.yaml beside bot.py, if any)")
+    parser.set_defaults(func=cmd_run, knowledge=None)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    command("run", cmd_run, "run the bot (the default command): on Telegram if a token is "
+            "configured, else as a chat in this terminal",
+            "printf '换身份证\\n' | python bot.py run --knowledge knowledge")
+    command("check", cmd_check, "check the knowledge base and list every problem as file:line",
+            "python bot.py check --knowledge knowledge")
+    command("match", cmd_match, "read questions from stdin, one a line, and write one JSON line "
+            "per question: answered, choose or routed",
+            "echo '身份证丢了怎么补办' | python bot.py match --knowledge knowledge")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Chinese in and out whatever the locale (CI runners often have none); an undecodable
+    # byte typed by a citizen becomes U+FFFD rather than ending the session.
+    sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    sys.stdout.reconfigure(encoding="utf-8")
+    sys.stderr.reconfigure(encoding="utf-8", errors="backslashreplace")
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args, config)
+    except BrokenPipeError:
+        # The reader left (`bot.py match | head`): stop quietly. Point stdout at devnull
+        # so that the flush at exit does not fail on the closed pipe a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

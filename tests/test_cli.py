@@ -1,0 +1,213 @@
+"""bot.py as staff, CI and score.py use it: match, check and the terminal chat."""
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from handlers.notice import notice_text
+from handlers.terminal import chat
+from knowledge.load import load_base
+from knowledge.match import ANSWERED, CHOOSE, ROUTED, Match
+
+BUNDLED = Path(__file__).resolve().parent.parent / "knowledge"
+CONTRACT_KEYS = {"question", "status", "item", "candidates", "window", "score"}
+
+HALL = """\
+hall:
+  name: 测试镇政务服务中心
+  hours: 周一至周五 9:00-17:00
+  hotline: "0000-1111111"
+windows:
+  - id: consult
+    number: 1
+    name: 综合咨询窗口
+    location: 一楼大厅
+    default: true
+  - id: hukou
+    number: 3-4
+    name: 户政窗口
+    location: 一楼东侧
+  - id: tax
+    number: 9
+    name: 税务窗口
+    location: 二楼
+"""
+GUIDE = """\
+- id: id-card-renew
+  title: 居民身份证换领
+  window: hukou
+  materials:
+    - name: 原居民身份证
+      detail: 原件
+    - name: 监护人居民身份证
+      when: 未满16周岁的
+  conditions: 有效期满前3个月内
+  fee: 工本费20元
+  time_limit: 20个工作日
+  steps: [取号, 采集人像, 领证]
+  next: tax
+- id: id-card-lost
+  title: 居民身份证挂失补领
+  window: hukou
+  materials: [居民户口簿]
+"""
+
+
+@pytest.fixture
+def small_base(tmp_path):
+    folder = tmp_path / "kb"
+    (folder / "guides").mkdir(parents=True)
+    (folder / "hall.yaml").write_text(HALL, encoding="utf-8")
+    (folder / "guides" / "hukou.yaml").write_text(GUIDE, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def broken_base(small_base):
+    guide = small_base / "guides" / "hukou.yaml"
+    guide.write_text(GUIDE.replace("window: hukou", "window: nowhere", 1), encoding="utf-8")
+    return small_base
+
+
+def json_lines(stdout):
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+# -- match: the contract of shared/eval/README.md -----------------------------------
+
+def test_match_writes_one_contract_line_per_question_in_order(run_bot):
+    base = load_base(BUNDLED)
+    first = next(iter(base.items.values()))
+    questions = [first.title, "换身份证", "", "今天天气怎么样", "  办营业执照  ", "zzzz"]
+    result = run_bot("match", "--knowledge", str(BUNDLED), input="".join(q + "\n" for q in questions))
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert [line["question"] for line in lines] == [q.strip() for q in questions]
+    for line in lines:
+        assert set(line) == CONTRACT_KEYS
+        assert line["window"] in base.windows
+        assert isinstance(line["score"], float)
+        if line["status"] == ANSWERED:
+            assert line["item"] in base.items and line["candidates"] == []
+            assert line["window"] == base.items[line["item"]].window
+        elif line["status"] == CHOOSE:
+            assert line["item"] is None
+            assert 2 <= len(line["candidates"]) <= 4
+            assert set(line["candidates"]) <= set(base.items)
+        else:
+            assert line["status"] == ROUTED
+            assert line["item"] is None and line["candidates"] == []
+
+
+def test_match_blank_line_is_routed_to_the_default_window(run_bot, small_base):
+    result = run_bot("match", "--knowledge", str(small_base), input="\n   \n")
+    assert result.returncode == 0, result.stderr
+    assert json_lines(result.stdout) == [
+        {"question": "", "status": ROUTED, "item": None, "candidates": [], "window": "consult",
+         "score": 0.0}
+    ] * 2
+
+
+def test_match_on_a_broken_base_lists_problems_and_exits_1(run_bot, broken_base):
+    result = run_bot("match", "--knowledge", str(broken_base), input="换身份证\n")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "guides/hukou.yaml:3: window 'nowhere' is not a window in hall.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- check --------------------------------------------------------------------------
+
+def test_check_bundled_base_is_clean(run_bot):
+    result = run_bot("check", "--knowledge", str(BUNDLED))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_broken_base_exits_1(run_bot, broken_base):
+    result = run_bot("check", "--knowledge", str(broken_base))
+    assert result.returncode == 1
+    assert "guides/hukou.yaml:3:" in result.stdout
+
+
+def test_check_defaults_to_the_configs_knowledge_folder(run_bot, broken_base, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"knowledge: {broken_base.name}\n", encoding="utf-8")
+    assert run_bot("check", config=config).returncode == 1
+
+
+# -- run: the terminal chat ---------------------------------------------------------
+
+def test_piped_chat_prints_the_notice_and_exits_at_eof(run_bot):
+    base = load_base(BUNDLED)
+    item = next(iter(base.items.values()))
+    result = run_bot(input=item.title + "\n")  # no sub-command: run is the default
+    assert result.returncode == 0, result.stderr
+    assert base.hall.name in result.stdout
+    assert notice_text(base, item) in result.stdout
+
+
+def test_run_with_a_token_refuses_without_showing_it(run_bot, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("telegram:\n  token: '123:very-secret'\n", encoding="utf-8")
+    result = run_bot("run", config=config)
+    assert result.returncode == 2
+    assert "not built yet" in result.stderr
+    assert "very-secret" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "check", "match"])
+def test_every_command_help_ends_with_an_example(run_bot, command):
+    result = run_bot(command, "--help")
+    assert result.returncode == 0
+    assert "Example:" in result.stdout
+    assert "python bot.py" in result.stdout.rsplit("Example:", 1)[1]
+
+
+class ScriptedMatcher:
+    """Stands in for the matcher: the chat's job is what it says, not the scoring."""
+
+    def __init__(self, base, answers):
+        self.base, self.answers = base, answers
+        self.asked = []
+
+    def match(self, question):
+        self.asked.append(question)
+        return self.answers[question]
+
+
+def talk(base, answers, *lines):
+    out = io.StringIO()
+    matcher = ScriptedMatcher(base, answers)
+    chat(base, matcher, [line + "\n" for line in lines], out)
+    return out.getvalue(), matcher.asked
+
+
+def test_chat_choice_then_number_shows_that_notice(small_base):
+    base = load_base(small_base)
+    renew, lost = base.items["id-card-renew"], base.items["id-card-lost"]
+    answers = {"身份证": Match(CHOOSE, base.windows["hukou"], candidates=(renew, lost))}
+    text, asked = talk(base, answers, "身份证", "", "2", "quit", "never read")
+    assert text.startswith("您好，欢迎来到测试镇政务服务中心")
+    assert "1. 居民身份证换领" in text and "2. 居民身份证挂失补领" in text
+    assert notice_text(base, lost) in text
+    assert asked == ["身份证"]  # the number picked from the choice; the blank was skipped
+
+
+def test_chat_routed_names_the_window_hours_and_hotline(small_base):
+    base = load_base(small_base)
+    answers = {"交税": Match(ROUTED, base.windows["tax"])}
+    text, _ = talk(base, answers, "交税")
+    assert "9号窗口 税务窗口（二楼）" in text
+    assert "周一至周五 9:00-17:00" in text and "0000-1111111" in text
+
+
+def test_notice_tells_everything_at_once(small_base):
+    base = load_base(small_base)
+    text = notice_text(base, base.items["id-card-renew"])
+    assert text.splitlines()[0] == "居民身份证换领"
+    for part in ("3-4号窗口 户政窗口（一楼东侧）", "1. 原居民身份证：原件",
+                 "2. 监护人居民身份证（未满16周岁的）", "有效期满前3个月内", "工本费20元",
+                 "20个工作日", "取号 → 采集人像 → 领证", "9号窗口 税务窗口（二楼）",
+                 "周一至周五 9:00-17:00"):
+        assert part in text
