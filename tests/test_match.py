@@ -1,0 +1,165 @@
+"""The matcher on the bundled sample base: what a citizen would notice."""
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge.load import load_base
+from knowledge.match import ANSWERED, CHOOSE, ROUTED, Matcher
+from knowledge.normalize import normalize, pinyin_of, runs, simplify
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(load_base(ROOT / "knowledge"))
+
+
+def answered(matcher, question):
+    m = matcher.match(question)
+    assert m.status == ANSWERED, f"{question!r}: {m.as_json(question)}"
+    return m.item.id
+
+
+# -- normalisation ------------------------------------------------------------------------
+
+
+def test_traditional_becomes_simplified():
+    assert simplify("辦理護照需要什麼材料") == "办理护照需要什么材料"
+
+
+def test_full_width_and_case_fold():
+    assert simplify("ＩＤ卡１６岁") == "id卡16岁"
+
+
+def test_fillers_punctuation_and_emoji_are_dropped():
+    assert normalize("你好😊，请问身份证丢了怎么补？？谢谢！") == "身份证丢了怎么补"
+
+
+def test_text_is_cut_into_runs_at_punctuation():
+    assert runs("户口，迁出!!!要带啥") == ["户口", "迁出", "要带啥"]
+
+
+def test_homophones_sound_alike():
+    assert [pinyin_of(c) for c in "身分证"] == [pinyin_of(c) for c in "身份证"]
+    assert [pinyin_of(c) for c in "公基金"] == [pinyin_of(c) for c in "公积金"]
+
+
+# -- the same question, however it is typed ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "身份證丟了怎麼補辦",  # Traditional
+        "请问，身份证丢了怎么补办？谢谢",  # fillers and punctuation
+        "身份证丢了怎么补办😭😭",  # emoji
+        "身份证丢了怎么补办!!!",
+        "身分证丢了怎么补办",  # homophone typo
+    ],
+)
+def test_variants_of_one_question_get_the_same_item(matcher, variant):
+    assert answered(matcher, variant) == answered(matcher, "身份证丢了怎么补办") == "id-card-reissue"
+
+
+def test_homophone_typo_in_a_department_name(matcher):
+    assert answered(matcher, "公基金租房提取") == "fund-withdraw-rent"
+
+
+# -- the three outcomes ---------------------------------------------------------------------
+
+
+def test_answered_names_the_items_window(matcher):
+    m = matcher.match("身份证丢了怎么补办")
+    assert (m.status, m.item.id, m.window.id) == (ANSWERED, "id-card-reissue", "hukou")
+
+
+def test_a_question_fitting_two_items_equally_offers_both(matcher):
+    m = matcher.match("户口怎么迁")
+    assert m.status == CHOOSE
+    assert {c.id for c in m.candidates} == {"hukou-move-in", "hukou-move-out"}
+
+
+def test_choice_offers_two_to_four_best_first(matcher):
+    m = matcher.match("身份证要重新办一个")
+    assert m.status == CHOOSE
+    assert 2 <= len(m.candidates) <= 4
+    assert {"id-card-renew", "id-card-reissue"} <= {c.id for c in m.candidates}
+
+
+def test_hall_business_with_no_item_goes_to_its_window(matcher):
+    m = matcher.match("医保家庭共济怎么开通")
+    assert (m.status, m.window.id) == (ROUTED, "medical-insurance")
+
+
+@pytest.mark.parametrize("question", ["今天天气怎么样", "给我讲个笑话", "哈哈哈哈", "😀👍", "How are you?"])
+def test_anything_outside_the_halls_business_goes_to_the_default_window(matcher, question):
+    m = matcher.match(question)
+    assert (m.status, m.window.id) == (ROUTED, "consult")
+
+
+# -- near duplicates --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, item",
+    [
+        ("孩子满16岁第一次办身份证", "id-card-first"),
+        ("身份证快过期了", "id-card-renew"),
+        ("身份证丢了", "id-card-reissue"),
+        ("我们要结婚，登记要带什么", "marriage-registration"),
+        ("想协议离婚，需要什么材料", "divorce-registration"),
+        ("结婚证丢了", "marriage-certificate-reissue"),
+        ("法院来办查封", "court-seizure-registration"),
+        ("解除查封要带什么", "court-seizure-release"),
+        ("个体户营业执照怎么办", "individual-business"),
+        ("开公司要什么材料", "company-establishment"),
+    ],
+)
+def test_near_duplicate_items_are_told_apart(matcher, question, item):
+    assert answered(matcher, question) == item
+
+
+def test_a_used_car_is_not_a_second_hand_house(matcher):
+    # 二手车过户 shares 二手 and 过户 with 二手房过户: sending the citizen home with a
+    # house-transfer list would be the worst outcome.
+    m = matcher.match("二手车过户")
+    assert m.status == ROUTED
+
+
+# -- robustness ---------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gets_a_well_formed_decision(matcher, text):
+    m = matcher.match(text)
+    assert m.window.id in matcher.base.windows
+    if m.status == ANSWERED:
+        assert m.item.id in matcher.base.items and m.window.id == m.item.window
+    elif m.status == CHOOSE:
+        assert 2 <= len(m.candidates) <= 4 and len(set(m.candidates)) == len(m.candidates)
+    else:
+        assert m.status == ROUTED and m.item is None and not m.candidates
+    assert 0.0 <= m.score <= 1.0 + 1e-9
+
+
+def test_a_huge_message_is_matched(matcher):
+    assert matcher.match("身份证丢了怎么补办" + "啊" * 20000).status in (ANSWERED, CHOOSE, ROUTED)
+
+
+def test_the_same_question_always_gets_the_same_answer(matcher):
+    first = matcher.match("户口迁出要带什么").as_json("q")
+    assert all(matcher.match("户口迁出要带什么").as_json("q") == first for _ in range(5))
+
+
+def test_the_index_is_built_once_per_base_not_per_question(monkeypatch):
+    builds = []
+    original = Matcher._build_index
+    monkeypatch.setattr(Matcher, "_build_index", lambda self: builds.append(1) or original(self))
+    m = Matcher(load_base(ROOT / "knowledge"))
+    for q in ["身份证丢了", "户口迁出", "结婚登记", "今天天气"]:
+        m.match(q)
+    assert len(builds) == 1
