@@ -31,15 +31,17 @@ import re
 import sys
 import threading
 from array import array
-from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import jieba
+import yaml
 import numpy as np
 import wordfreq
 
 from .model import Base, Item, Window
-from .normalize import pinyin_of, runs
+from .normalize import pinyin_of, runs, simplify
 
 ANSWERED, CHOOSE, ROUTED = "answered", "choose", "routed"
 
@@ -70,12 +72,12 @@ class Match:
 class Thresholds:
     """Where the decisions fall; scores are in 0..1."""
 
-    answer: float = 0.6  # below this, never answer
-    sure: float = 0.7  # at or above this, a small lead is enough ...
+    answer: float = 0.4  # below this, never answer
+    sure: float = 0.8  # at or above this, a small lead is enough ...
     lead: float = 0.05  # ... this one
-    slope: float = 0.5  # below `sure`, the lead must grow by this much per point
+    slope: float = 2.0  # below `sure`, the lead must grow by this much per point
     choose: float = 0.5  # items this sure may be offered as a choice
-    band: float = 0.05  # ... when within this of the best
+    band: float = 0.1  # ... when within this of the best
     route: float = 0.15  # a window fitting less than this: the default window
 
 
@@ -111,9 +113,9 @@ CLOSENESS_SHARE = 0.5  # the score: coverage and closeness, weighted geometric m
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
 NUMBER_WEIGHT = 0.5
-GENERIC_SHARE = 0.2  # words in more than this share of the items' text weigh less
 
 _SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
+LEXICON = Path(__file__).with_name("lexicon.yaml")
 _tokenizer: jieba.Tokenizer | None = None
 _tokenizer_lock = threading.Lock()
 
@@ -143,15 +145,38 @@ def tokenizer() -> jieba.Tokenizer:
         return _tokenizer
 
 
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON) -> dict[str, tuple[str, ...]]:
+    """What citizens say -> the guides' standard terms (驾照 -> 驾驶证, 房本 -> 不动产权证书).
+
+    A general lexicon of the domain, not of one hall: it ships with the project and any
+    hall's base is read through it. A missing file means no lexicon.
+    """
+    if not path.exists():
+        return {}
+    groups = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    lexicon: dict[str, set[str]] = {}
+    for group in groups:
+        standard = simplify(str(group["standard"]))
+        for said in group.get("says") or ():
+            said = simplify(str(said))
+            if said and said != standard:
+                lexicon.setdefault(said, set()).add(standard)
+    return {k: tuple(sorted(v)) for k, v in lexicon.items()}
+
+
 class Matcher:
     """Built once per load of the base; `match` is then cheap and thread-safe."""
 
-    def __init__(self, base: Base, thresholds: Thresholds = Thresholds()):
+    def __init__(
+        self, base: Base, thresholds: Thresholds = Thresholds(), lexicon: dict[str, tuple[str, ...]] | None = None
+    ):
         self.base = base
         self.thresholds = thresholds
         self.items: list[Item] = list(base.items.values())
         self.windows: list[Window] = list(base.windows.values())
         self._tok = tokenizer()
+        self._lexicon = load_lexicon() if lexicon is None else lexicon
         self._domain: set[str] = set()
         hall = base.hall
         self._hall_words = {
@@ -172,6 +197,11 @@ class Matcher:
                     self._domain.add(part)
                     if part not in self._tok.FREQ:
                         self._tok.add_word(part, freq=1)
+        says = sorted(self._lexicon, key=len, reverse=True)
+        self._lexicon_re = re.compile("|".join(map(re.escape, says))) if says else None
+        self._standard_words = {
+            std: tuple(self.words(std, drop_fillers=False)) for stds in self._lexicon.values() for std in stds
+        }
 
     def terms(self, text: str, drop_fillers: bool = True) -> set[str]:
         """Words ('w:'), character bigrams ('b:') and pinyin bigrams ('p:') of a text."""
@@ -212,11 +242,6 @@ class Matcher:
         else:
             say = PINYIN_WEIGHT
         rare = math.log(1 + self._n / df) if df else UNKNOWN_WEIGHT * math.log(1 + self._n)
-        spread = self._spread.get(text, 0) if kind == "w" else 0
-        if spread:
-            # Words found all over the guides' text (申请, 办理, 材料, 窗口) are the hall's
-            # common speech: they say that the question is about the hall, not which item.
-            rare *= min(1.0, math.log(1 + self._n / spread) / math.log(1 + 1 / GENERIC_SHARE))
         return say * rare
 
     # -- the index ----------------------------------------------------------------------
@@ -227,19 +252,13 @@ class Matcher:
         def ids(text: str) -> list[int]:
             return [vocab.setdefault(t, len(vocab)) for t in self.terms(text, drop_fillers=False)]
 
-        # (term id, phrase id) for every phrase (title, each alias, the keywords together),
-        # and (term id, item id) for the union of an item's phrases.
-        phrase_terms, phrase_ids, phrase_item = array("i"), array("i"), array("i")
+        # (term id, item id) for every term of an item's title, aliases and keywords.
         item_terms, item_ids = array("i"), array("i")
         item_start = array("i", [0])
         for i, item in enumerate(self.items):
             union: set[int] = set()
             for text in _phrases(item):
-                tids = ids(text)
-                phrase_terms.extend(tids)
-                phrase_ids.extend([len(phrase_item)] * len(tids))
-                phrase_item.append(i)
-                union.update(tids)
+                union.update(ids(text))
             item_terms.extend(union)
             item_ids.extend([i] * len(union))
             item_start.append(len(item_terms))
@@ -262,24 +281,12 @@ class Matcher:
                 for w in self._tok.cut(text, HMM=False):
                     if len(w) == 2 and "\u4e00" <= w[0] <= "\u9fff" and "\u4e00" <= w[1] <= "\u9fff":
                         self._sounds.setdefault(pinyin_of(w[0]) + " " + pinyin_of(w[1]), w)
-        # In how many items' whole text (materials, conditions, steps too) each word stands.
-        self._spread = Counter(w for it in self.items for w in set(self.words(_full_text(it), False)))
         # The phrases' words, for the word-by-word reading (once the vocabulary is whole).
         self._item_phrases = [
             tuple(tuple(map(sys.intern, self.words(p, False))) for p in _phrases(item)) for item in self.items
         ]
         self._w = np.array([self._weight(t, int(df[k])) for t, k in vocab.items()], dtype=np.float64)
 
-        # A question's cosine with every phrase is one gather over postings of w²/|phrase|.
-        pt = np.frombuffer(phrase_terms, dtype=np.int32)
-        pp = np.frombuffer(phrase_ids, dtype=np.int32)
-        norms = np.sqrt(np.bincount(pp, weights=self._w[pt] ** 2, minlength=len(phrase_item)))
-        norms[norms == 0] = 1.0
-        self._phrases = _Postings(pt, pp, len(vocab), self._w[pt] ** 2 / norms[pp])
-        self._n_phrases = len(phrase_item)
-        # Items' phrases are contiguous: reduceat over these starts gives each item's best.
-        pi = np.frombuffer(phrase_item, dtype=np.int32)
-        self._item_starts = np.flatnonzero(np.r_[True, np.diff(pi) != 0])
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
@@ -287,24 +294,20 @@ class Matcher:
     # -- scoring ------------------------------------------------------------------------
 
     def rough(self, question: str) -> np.ndarray:
-        """The rough pass: every item's score, 0..1, from the inverted index."""
+        """The rough pass: the share of the question's weight each item holds, 0..1."""
         known: list[int] = []
         weights: list[float] = []
-        mass = square = 0.0
+        mass = 0.0
         for t in self.terms(question):
             k = self._vocab.get(t)
             w = self._w[k] if k is not None else self._weight(t, 0)
             mass += w
-            square += w * w
             if k is not None:
                 known.append(k)
                 weights.append(w)
         if not mass or not self.items:
             return np.zeros(len(self.items))
-        closeness = self._phrases.gather(known, [1.0] * len(known), self._n_phrases)
-        best_phrase = np.maximum.reduceat(closeness, self._item_starts) / math.sqrt(square)
-        coverage = self._items.gather(known, weights, len(self.items)) / mass
-        return np.sqrt(np.clip(best_phrase, 0, 1) * coverage)
+        return self._items.gather(known, weights, len(self.items)) / mass
 
     # -- reading word by word ----------------------------------------------------------
 
@@ -390,7 +393,10 @@ class Matcher:
                 ranked.append((self.items[i], coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE))
         ranked.sort(key=lambda r: -r[1])
 
-        fit = {w.id: self._read(said, terms.__contains__) for w, terms in zip(self.windows, self._topic_terms)}
+        # Where to send it: the windows' topics, read with the lexicon's standard terms
+        # too (聋哑 is 残疾, 学车 is 驾驶证), and each window's best item.
+        told = said + self._standard_terms(question)
+        fit = {w.id: self._read(told, terms.__contains__) for w, terms in zip(self.windows, self._topic_terms)}
         by_window: dict[str, float] = {}
         for item, score in ranked:
             by_window[item.window] = max(by_window.get(item.window, 0.0), score)
@@ -399,6 +405,17 @@ class Matcher:
             key=lambda r: -r[1],
         )
         return Assessment(tuple(ranked), tuple(windows))
+
+    def _standard_terms(self, question: str) -> list[tuple[str, float]]:
+        """The lexicon's standard words for what the question says, each weighing what
+        the citizen's own word weighs."""
+        if not self._lexicon_re:
+            return []
+        out = []
+        for said in set(self._lexicon_re.findall(simplify(question))):
+            weight = self.word_weight(said)
+            out += [(w, weight) for std in self._lexicon[said] for w in self._standard_words[std]]
+        return out
 
     def decide(self, a: Assessment) -> Match:
         """Answer, offer a choice, or route, from what was read."""
@@ -426,31 +443,22 @@ def _phrases(item: Item) -> list[str]:
     return [item.title, *item.aliases, *([" ".join(item.keywords)] if item.keywords else [])]
 
 
-def _full_text(item: Item) -> str:
-    parts = [item.title, *item.aliases, *item.keywords, item.conditions, item.fee, item.time_limit]
-    parts += [f"{m.name} {m.detail} {m.when}" for m in item.materials]
-    return " ".join([*parts, *item.steps])
-
-
 class _Postings:
-    """term id -> the documents that hold it (and a value each), as one compact block."""
+    """term id -> the ids of the documents that hold it, as one compact block."""
 
-    def __init__(self, terms: np.ndarray, docs: np.ndarray, n_terms: int, values: np.ndarray | None = None):
-        order = np.argsort(terms, kind="stable")
-        self.docs = docs[order]
-        self.values = None if values is None else values[order].astype(np.float32)
+    def __init__(self, terms: np.ndarray, docs: np.ndarray, n_terms: int):
+        self.docs = docs[np.argsort(terms, kind="stable")]
         self.start = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(terms, minlength=n_terms), out=self.start[1:])
 
     def gather(self, terms: list[int], weights: list[float], size: int) -> np.ndarray:
-        """Per document, the sum over the given terms it holds of weight (× its value)."""
+        """Per document, the sum of the weights of the given terms it holds."""
         docs, values = [], []
         for t, w in zip(terms, weights):
             a, b = self.start[t], self.start[t + 1]
-            if a == b:
-                continue
-            docs.append(self.docs[a:b])
-            values.append(self.values[a:b] * w if self.values is not None else np.full(b - a, w))
+            if a < b:
+                docs.append(self.docs[a:b])
+                values.append(np.full(b - a, w))
         if not docs:
             return np.zeros(size)
         return np.bincount(np.concatenate(docs), weights=np.concatenate(values), minlength=size)
