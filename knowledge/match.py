@@ -1,27 +1,28 @@
 """The matcher: from a citizen's message to answered / choose / routed.
 
-How it reads a question, in short:
+How it reads a question:
 
-- Text is cut into *terms*: words (jieba, with the base's keywords and topics added to
-  its dictionary), character bigrams and single characters (so that a partly mistyped
-  word still meets its item), and pinyin bigrams (so that 身分证, 公基金, 户口签移 meet
-  身份证, 公积金, 户口迁移).
-- A word weighs what it says: how rare it is in everyday Chinese (jieba's word
-  frequencies: 什么, 可以, 需要 weigh almost nothing, 离婚证 a lot) times how rare it is
-  among the base's items (身份证 is shared by three items, 丢失 tells one of them).
-- Two stages. A vectorised pass over an inverted index scores every item roughly and keeps
-  the best few; each of those is then read word by word: *coverage*, the share of the
-  question's weight that the item explains (a word counts whole when the item has it,
-  in part when only some of its characters or sounds are there), and *closeness*, the
-  share of the item's closest phrase (title, an alias, a keyword) that the question says.
-  Their geometric mean is the item's score. A heavy word no item explains (药店, 贷款)
-  keeps coverage low: such a question is routed rather than answered with an item that
-  is not about it.
-- Answer when the best item is sure enough and clearly ahead (the less sure, the further
-  ahead it must be); offer a choice when a few items fit about equally; otherwise route
-  to the window whose topics (and items) fit, or to the default window when none does.
+- Words. jieba cuts the text, by wordfreq's counts of everyday Chinese, with the base's
+  keywords and topics added as words. Each word weighs what it says: how rare it is in
+  everyday Chinese (吗, 什么, 可以 weigh almost nothing, 离婚证 a lot; the staff's
+  keywords and topics count as rare) times how rare it is among the base's items
+  (身份证 is shared by three items, 丢失 tells one of them).
+- Two stages. A vectorised pass over an inverted index (words, characters, character
+  and pinyin bigrams) keeps the items that explain most of the question. Each of those is
+  then read word by word: *coverage*, the share of the question's weight the item
+  explains, and *closeness*, the share of the item's closest phrase (title, an alias, its
+  keywords) that the question says. Their geometric mean is the item's score.
+- Typos. A word the item lacks may still be found by its characters or its sound
+  (身分证, 公基金, 营业执招), but only if it ends the same way: Chinese words end in
+  their head, so 二手车 is not 二手房, and such a look-alike counts against the item.
+- Deciding. Answer when the best item is sure enough and clearly ahead (the less sure,
+  the further ahead it must be); offer a choice when a few items fit about equally;
+  otherwise route to the window whose topics (read through the lexicon: 聋哑 is 残疾)
+  and items fit best, or to the default window when none does. A heavy word no item
+  explains (药店, 贷款) keeps coverage low, so such a question is routed rather than
+  answered with an item that is not about it.
 
-The index is built once per load of the base.
+The index is built once per load of the base; `match` only reads it.
 """
 from __future__ import annotations
 
@@ -36,9 +37,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba
-import yaml
 import numpy as np
 import wordfreq
+import yaml
 
 from .model import Base, Item, Window
 from .normalize import pinyin_of, runs, simplify
@@ -89,30 +90,27 @@ class Assessment:
     windows: tuple[tuple[Window, float], ...]  # every window's fit, best first
 
 
-# How much each kind of term counts, beside its own rarity.
-BIGRAM_WEIGHT = 0.3
-CHAR_WEIGHT = 0.2
-PINYIN_WEIGHT = 0.5
-# A term no item knows: as rare as can be among items, but only half believed.
-UNKNOWN_WEIGHT = 0.5
-# Everyday-Chinese rarity (−log frequency) below which a word says almost nothing.
+# Weights of a term, beside its own rarity.
+BIGRAM_WEIGHT = 0.3  # a character bigram, times its everyday rarity
+CHAR_WEIGHT = 0.2  # a single character, likewise
+PINYIN_WEIGHT = 0.5  # a pinyin bigram
+NUMBER_WEIGHT = 0.5  # 16岁, 3个月: a number rarely tells one item from another
+UNKNOWN_WEIGHT = 0.5  # a term no item has: as rare as can be among items, half believed
+# Everyday rarity is -ln(frequency); below COMMON_WORD a word says almost nothing.
 COMMON_WORD = 6.5
-EVERYDAY_CAP = 10.0  # ... and above which it says no more
-EVERYDAY_POWER = 1.0  # < 1 narrows the gap between everyday nouns (公司) and rare words
-# The staff's keywords and topics count as words this rare in everyday Chinese.
-DOMAIN_FREQ = 10
+EVERYDAY_CAP = 10.0  # ... and above COMMON_WORD + this it says no more
+EVERYDAY_POWER = 1.0  # < 1 would narrow the gap between everyday nouns (公司) and rare words
+DOMAIN_FREQ = 10  # the staff's keywords and topics count as this rare (a count, of 1e9)
 WORDFREQ_SCALE = 1e9  # wordfreq's shares as the counts jieba wants
-# Reading word by word: a one-character word found only inside another word, and a
-# longer word found only by its characters or sounds, count for this much.
-SINGLE_CHAR_MATCH = 0.7
-PARTIAL_MATCH = 0.9
-HEADLESS_MATCH = 0.2  # ... and one whose last characters differ
-LOOKALIKE_PENALTY = 2.0
+# Reading word by word: how much a word found only in part counts.
+SINGLE_CHAR_MATCH = 0.7  # a one-character word found inside another word
+PARTIAL_MATCH = 0.9  # a longer word found by its characters or sounds, times the share
+HEADLESS_MATCH = 0.2  # ... when its last characters differ (二手车 / 二手房)
+LOOKALIKE_PENALTY = 2.0  # and how much more such a word weighs against the item
 CANDIDATES = 12  # items read word by word after the rough pass
-CLOSENESS_SHARE = 0.5  # the score: coverage and closeness, weighted geometric mean
+CLOSENESS_SHARE = 0.5  # the item's score: coverage^(1-s) * closeness^s
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
-NUMBER_WEIGHT = 0.5
 
 _SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
 LEXICON = Path(__file__).with_name("lexicon.yaml")
@@ -183,6 +181,7 @@ class Matcher:
             t[2:] for t in self.terms(f"{hall.name} {hall.address}", drop_fillers=False) if t[0] == "w"
         }
         self._learn_words()
+        self._read_lexicon()
         self._build_index()
 
     # -- terms and weights ------------------------------------------------------------
@@ -197,6 +196,9 @@ class Matcher:
                     self._domain.add(part)
                     if part not in self._tok.FREQ:
                         self._tok.add_word(part, freq=1)
+
+    def _read_lexicon(self) -> None:
+        """One pattern finds every colloquial phrase of the lexicon in a question."""
         says = sorted(self._lexicon, key=len, reverse=True)
         self._lexicon_re = re.compile("|".join(map(re.escape, says))) if says else None
         self._standard_words = {
@@ -204,7 +206,7 @@ class Matcher:
         }
 
     def terms(self, text: str, drop_fillers: bool = True) -> set[str]:
-        """Words ('w:'), character bigrams ('b:') and pinyin bigrams ('p:') of a text."""
+        """Words ('w:'), characters ('c:'), character and pinyin bigrams ('b:', 'p:')."""
         out: set[str] = set()
         for run in runs(text, drop_fillers):
             for part in _SCRIPT.findall(run):
@@ -232,7 +234,7 @@ class Matcher:
         if text in self._hall_words:
             return 0.0  # the town's own name says nothing about the question
         if text.isdigit():
-            say = NUMBER_WEIGHT  # 16岁, 3个月: a number rarely tells one item from another
+            say = NUMBER_WEIGHT
         elif kind == "w":
             say = self._everyday(text)
         elif kind == "b":
@@ -274,6 +276,7 @@ class Matcher:
         df = np.bincount(np.frombuffer(item_terms, dtype=np.int32), minlength=len(vocab))
         df += np.bincount(np.frombuffer(topic_terms, dtype=np.int32), minlength=len(vocab))
         self._vocab = vocab
+        self._w = np.array([self._weight(t, int(df[k])) for t, k in vocab.items()], dtype=np.float64)
         # Two-character words of the base, by sound, to read mistyped ones (签移 → 迁移).
         self._sounds = {}
         for item in self.items:
@@ -281,12 +284,10 @@ class Matcher:
                 for w in self._tok.cut(text, HMM=False):
                     if len(w) == 2 and "\u4e00" <= w[0] <= "\u9fff" and "\u4e00" <= w[1] <= "\u9fff":
                         self._sounds.setdefault(pinyin_of(w[0]) + " " + pinyin_of(w[1]), w)
-        # The phrases' words, for the word-by-word reading (once the vocabulary is whole).
+        # The phrases' words, for the word-by-word reading.
         self._item_phrases = [
             tuple(tuple(map(sys.intern, self.words(p, False))) for p in _phrases(item)) for item in self.items
         ]
-        self._w = np.array([self._weight(t, int(df[k])) for t, k in vocab.items()], dtype=np.float64)
-
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
