@@ -1,5 +1,8 @@
 """``python bot.py check``: tell staff everything wrong in the knowledge base, in one run.
 
+The base (hall.yaml, guides/*.yaml) and the standard phrases (phrases.yaml: the folder's
+own, else the bundled one) are both checked.
+
 Example::
 
     $ python bot.py check --knowledge knowledge
@@ -12,6 +15,8 @@ import sys
 from pathlib import Path
 
 from knowledge.load import read_base
+from knowledge.phrases import (check_common_items, common_item_lines, display_path,
+                               phrases_file, read_phrases)
 
 
 def _count(n: int, word: str) -> str:
@@ -21,11 +26,19 @@ def _count(n: int, word: str) -> str:
 def main(folder: Path, out=sys.stdout) -> int:
     """Print every problem (file, then line order) and a summary; 1 if any error, else 0."""
     base, problems = read_base(Path(folder))
+    path = phrases_file(folder)
+    rel = display_path(path, folder)
+    phrases, phrase_problems = read_phrases(path, rel)
+    # The bundled phrases name the bundled base's items: check them only against their own.
+    own = path.resolve().parent == Path(folder).resolve()
+    if base is not None and phrases is not None and own:
+        phrase_problems += check_common_items(phrases, base.items, rel, common_item_lines(path))
+    problems = problems + phrase_problems
     for problem in problems:
         print(problem, file=out)
     errors = sum(p.severity == "error" for p in problems)
     counts = f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}"
-    if base is None:
+    if base is None or phrases is None:
         print(f"{counts} in {str(folder).rstrip('/')}/", file=out)
         return 1
     s = base.stats

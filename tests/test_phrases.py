@@ -1,0 +1,163 @@
+"""The standard phrases staff edit (knowledge/phrases.yaml) and their check, as file:line."""
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from knowledge.check import main as check_main
+from knowledge.load import KnowledgeError
+from knowledge.phrases import BUNDLED, PHRASES, load_phrases, read_phrases
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_TEXT = BUNDLED.read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line where ``needle`` first appears (which must be there)."""
+    assert needle in text, needle
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def edited(tmp_path: Path, old: str, new: str) -> tuple[Path, str]:
+    """A copy of the bundled phrases with ``old`` replaced by ``new``."""
+    assert old in BUNDLED_TEXT, old
+    text = BUNDLED_TEXT.replace(old, new, 1)
+    path = tmp_path / "phrases.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def problems(path: Path) -> list[str]:
+    phrases, found = read_phrases(path)
+    return [str(p) for p in found]
+
+
+def test_bundled_phrases_are_clean_and_complete():
+    phrases, found = read_phrases(BUNDLED)
+    assert found == []
+    assert set(phrases.texts) == set(PHRASES)
+
+
+def test_the_halls_standard_words_are_there():
+    """The service rules' own words (来有迎声、问有答声、走有送声) and the five levels of 好差评."""
+    p = load_phrases(None)
+    assert p.say("greeting", hall="城关镇政务服务中心") == \
+        "您好！欢迎来到城关镇政务服务中心。请问您要办理什么业务？"
+    assert p.rating == ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+    assert p.rating_label(5) == "非常满意" and p.rating_label(1) == "非常不满意"
+    assert p.say("complaint", complaint_hotline="1").startswith("谢谢您，欢迎您监督和帮助")
+    assert p.say("suggestion", complaint_hotline="1").startswith("谢谢您，欢迎您监督和帮助")
+    assert p.say("praise") == "谢谢，这是我们应该做的。"
+    assert "请听我详细解释一下好吗" in p.say("patience")
+    assert p.say("route", window="3号窗口（户政窗口，一楼）") == "对不起，这个问题请到3号窗口（户政窗口，一楼）咨询。"
+    assert p.say("rate") == "请对我的工作作出评价："
+    assert p.say("notice_next", window="9号窗口") == "下面的手续请到9号窗口办理。"
+
+
+def test_a_line_whose_placeholders_are_all_empty_is_left_out():
+    p = load_phrases(None)
+    assert p.say("hours", hours="9:00-17:00", hotline="", address="") == "办公时间：9:00-17:00"
+    assert p.lines("notice_fee", text="20元") == [[("收费标准：", True), ("20元", False)]]
+
+
+def test_a_knowledge_folder_may_carry_its_own_phrases(tmp_path):
+    path, _ = edited(tmp_path, "praise: 谢谢，这是我们应该做的。", "praise: 不客气。")
+    assert load_phrases(tmp_path).say("praise") == "不客气。"
+    assert load_phrases(tmp_path / "elsewhere").say("praise") == "谢谢，这是我们应该做的。"
+
+
+def test_missing_phrase_is_an_error_at_the_section(tmp_path):
+    path, text = edited(tmp_path, "  praise: 谢谢，这是我们应该做的。\n", "")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, 'phrases:')}: missing phrase 'praise'"]
+    with pytest.raises(KnowledgeError):
+        load_phrases(tmp_path)
+
+
+def test_unknown_phrase_is_a_warning_with_a_suggestion(tmp_path):
+    path, text = edited(tmp_path, "  praise: ", "  prase: 好的\n  praise: ")
+    assert problems(path) == [
+        f"phrases.yaml:{line_of(text, 'prase')}: warning: unknown phrase 'prase' (did you mean 'praise'?)"]
+    assert load_phrases(tmp_path).say("praise") == "谢谢，这是我们应该做的。"
+
+
+def test_unknown_placeholder_names_its_line_and_the_allowed_ones(tmp_path):
+    path, text = edited(tmp_path, "route: 对不起，这个问题请到{window}咨询。",
+                        "route: 对不起，这个问题请到{windw}咨询。")
+    line = line_of(text, "{windw}")
+    assert problems(path) == [
+        f"phrases.yaml:{line}: phrase 'route': unknown placeholder {{windw}} (did you mean "
+        "'window'?); it may use {address}, {complaint_hotline}, {hall}, {hotline}, {hours}, {window}"]
+
+
+def test_placeholder_inside_a_block_points_at_its_own_line(tmp_path):
+    path, text = edited(tmp_path, "    咨询电话：{hotline}\n    地址：{address}",
+                        "    咨询电话：{hotline}\n    地址：{adress}")
+    assert problems(path)[0].startswith(f"phrases.yaml:{line_of(text, '{adress}')}: phrase 'hours': "
+                                        "unknown placeholder {adress}")
+
+
+def test_bad_braces_and_formats_are_errors(tmp_path):
+    path, text = edited(tmp_path, "praise: 谢谢，这是我们应该做的。", "praise: 谢谢{，这是我们应该做的。")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, '谢谢{')}: phrase 'praise': bad braces "
+                              "(expected '}' before end of string); write {{ and }} for a brace "
+                              "that is not a placeholder"]
+    path, text = edited(tmp_path, "greeting: 您好！欢迎来到{hall}。", "greeting: 您好！欢迎来到{hall!r}{}。")
+    line = line_of(text, "{hall!r}")
+    assert problems(path) == [
+        f"phrases.yaml:{line}: phrase 'greeting': write the placeholder as {{hall}}, without '!' or ':'",
+        f"phrases.yaml:{line}: phrase 'greeting': empty placeholder {{}}; use one of {{address}}, "
+        "{complaint_hotline}, {hall}, {hotline}, {hours}"]
+
+
+def test_a_required_placeholder_must_stay(tmp_path):
+    path, text = edited(tmp_path, "route: 对不起，这个问题请到{window}咨询。",
+                        "route: 对不起，这个问题请到综合窗口咨询。")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, 'route:')}: phrase 'route' must "
+                              "contain the placeholder {window}"]
+
+
+def test_rating_must_be_the_five_levels(tmp_path):
+    path, text = edited(tmp_path, "  - 非常不满意\n", "")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, '  - 非常满意')}: 'rating' must list "
+                              "the 5 different levels of 好差评, best first"]
+
+
+def test_values_must_be_text(tmp_path):
+    path, text = edited(tmp_path, "  done: 办完了", "  done: 12")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, 'done: 12')}: button 'done' must be "
+                              "text, not a number or true/false (quote it)"]
+    path, text = edited(tmp_path, "  goodbye: 请慢走，欢迎您再来！", "  goodbye:")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, '  goodbye:')}: phrase 'goodbye' must "
+                              "be text, not empty"]
+    path, text = edited(tmp_path, "  fee: [多少钱", "  fee: 多少钱\n  x: [多少钱")
+    assert f"phrases.yaml:{line_of(text, 'fee: 多少钱')}: 'words.fee' must be a list, like [a, b]" \
+        in problems(path)
+
+
+def test_yaml_syntax_error_has_its_line(tmp_path):
+    path, text = edited(tmp_path, "praise: 谢谢，这是我们应该做的。", "praise: 谢谢: 这是")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, '谢谢: 这是')}: YAML syntax error: "
+                              "mapping values are not allowed in this context; a ': ' inside a value? put "
+                              "the value in quotes"]
+
+
+def test_check_command_reports_the_folders_phrases(tmp_path):
+    folder = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    text = BUNDLED_TEXT.replace("  - ss-card-apply\n", "  - ss-card-aply\n").replace(
+        "{window}咨询。", "{windw}咨询。")
+    (folder / "phrases.yaml").write_text(text, encoding="utf-8")
+    out = io.StringIO()
+    assert check_main(folder, out) == 1
+    assert out.getvalue().splitlines() == [
+        f"phrases.yaml:{line_of(text, '{windw}')}: phrase 'route': unknown placeholder {{windw}} "
+        "(did you mean 'window'?); it may use {address}, {complaint_hotline}, {hall}, {hotline}, "
+        "{hours}, {window}",
+        f"1 error, 0 warnings in {folder}/"]
+    (folder / "phrases.yaml").write_text(text.replace("{windw}", "{window}"), encoding="utf-8")
+    out = io.StringIO()
+    assert check_main(folder, out) == 0
+    assert out.getvalue().splitlines()[0] == (
+        f"phrases.yaml:{line_of(text, 'ss-card-aply')}: warning: common item 'ss-card-aply' is "
+        "not an item in guides/*.yaml (did you mean 'ss-card-apply'?)")
