@@ -11,30 +11,36 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from config import ConfigError, load_config
-from handlers.terminal import chat
 from knowledge import check
 from knowledge.cli import match_lines
 from knowledge.load import KnowledgeError, load_base
 from knowledge.match import Matcher
 from knowledge.model import Base
+from knowledge.phrases import Phrases, load_phrases
 
 PROG = "bot.py"
 
 
 def _load(folder: Path) -> tuple[Base, Matcher]:
     """The base and its matcher; or the base's problems on stderr, and exit 1."""
+    base, _ = _load_all(folder, phrases=False)
+    return base, Matcher(base)
+
+
+def _load_all(folder: Path, phrases: bool = True) -> tuple[Base, Phrases | None]:
+    """The base and (if asked) its phrases; or their problems on stderr, and exit 1."""
     try:
-        base = load_base(folder)
+        return load_base(folder), (load_phrases(folder) if phrases else None)
     except KnowledgeError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)
         print(f"{PROG}: the knowledge base in {folder} has errors "
               f"(see: python bot.py check --knowledge {folder})", file=sys.stderr)
         raise SystemExit(1) from None
-    return base, Matcher(base)
 
 
 def cmd_run(args, config) -> int:
@@ -43,12 +49,20 @@ def cmd_run(args, config) -> int:
         print(f"{PROG}: a Telegram token is configured, but the Telegram channel is not built yet;"
               " unset TELEGRAM_BOT_TOKEN and telegram.token to chat in the terminal", file=sys.stderr)
         return 2
-    base, matcher = _load(args.knowledge or config.knowledge)
+    base, phrases = _load_all(args.knowledge or config.knowledge)
+    from handlers.clerk import Clerk
+    from handlers.terminal import chat
+    from transcripts.store import Store
+
+    store = Store(config.database)
+    clerk = Clerk(base, Matcher(base), phrases, store, idle=timedelta(minutes=config.idle_minutes))
     try:
-        chat(base, matcher, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
+        chat(clerk, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
     except KeyboardInterrupt:
         print()
         return 130
+    finally:
+        store.close()
     return 0
 
 

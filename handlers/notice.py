@@ -1,73 +1,86 @@
-"""The complete notice of a service item (一次性告知), as plain text any channel can send.
+"""The complete notice of a service item (一次性告知), as reply lines for any channel.
 
-Channel-free: the terminal prints it as is, the Telegram channel will send the same
-content, so a citizen hears the same list of materials wherever they ask.
+Channel-free: the terminal prints it as plain text, Telegram as HTML, so a citizen hears
+the same list of materials wherever they ask. Every word comes from phrases.yaml.
 """
 from __future__ import annotations
 
 from knowledge.model import Base, Item, Material, Window
+from knowledge.phrases import Phrases
 
-# Labels citizens read. To be moved to the phrases file staff edit (conversation issue);
-# kept in this one dict until then so that no other Chinese text hides in the code.
-LABELS = {
-    "window": "办理窗口：{window}",
-    "window_at": "{number}号窗口 {name}",
-    "location": "（{text}）",
-    "materials": "所需材料（请一次带齐）：",
-    "when": "（{text}）",
-    "detail": "：{text}",
-    "conditions": "办理条件：{text}",
-    "fee": "收费标准：{text}",
-    "time_limit": "办理时限：{text}",
-    "steps": "办理流程：{text}",
-    "step_sep": " → ",
-    "next": "办完后请到：{window}",
-    "basis": "办理依据：{text}",
-    "hours": "办公时间：{text}",
-    "hotline": "咨询电话：{text}",
-}
+from .reply import BOLD, ITALIC, PLAIN, Line, Span
+
+# The parts of an item a citizen may ask about first (words.fee, words.time_limit).
+ASKABLE = ("fee", "time_limit")
 
 
-def window_text(window: Window) -> str:
-    """Number, name and place: what a citizen needs to find the counter."""
-    text = LABELS["window_at"].format(number=window.number, name=window.name)
-    if window.location:
-        text += LABELS["location"].format(text=window.location)
-    return text
+def hall_values(base: Base) -> dict[str, str]:
+    """The placeholders every phrase may use."""
+    hall = base.hall
+    return {"hall": hall.name, "address": hall.address, "hours": hall.hours,
+            "hotline": hall.hotline, "complaint_hotline": hall.complaint_hotline or hall.hotline}
 
 
-def material_text(number: int, material: Material) -> str:
-    """One numbered line: name, (the case it is for), and what exactly to bring."""
-    line = f"{number}. {material.name}"
-    for key in ("when", "detail"):
-        if getattr(material, key):
-            line += LABELS[key].format(text=getattr(material, key))
-    return line
+class Notices:
+    """Turns phrases and the base into reply lines."""
 
+    def __init__(self, base: Base, phrases: Phrases):
+        self.base, self.phrases = base, phrases
+        self.hall = hall_values(base)
 
-def notice_text(base: Base, item: Item) -> str:
-    """Everything the citizen must know to get ``item`` done in one visit."""
-    lines = [item.title, LABELS["window"].format(window=window_text(base.window_of(item)))]
-    lines.append(LABELS["materials"])
-    lines += ["  " + material_text(n, m) for n, m in enumerate(item.materials, 1)]
-    for key in ("conditions", "fee", "time_limit"):
+    def lines(self, key: str, label_style: str = PLAIN, **values: object) -> list[Line]:
+        """Phrase ``key`` as lines; the staff's own words in ``label_style``, values plain."""
+        out = []
+        for chunks in self.phrases.lines(key, **self.hall, **values):
+            out.append(tuple(Span(text, label_style if literal else PLAIN)
+                             for text, literal in chunks))
+        return out
+
+    def say(self, key: str, **values: object) -> str:
+        return self.phrases.say(key, **self.hall, **values)
+
+    def window(self, window: Window) -> str:
+        """Number, name and place: what a citizen needs to find the counter."""
+        key = "window" if window.location else "window_no_location"
+        return self.say(key, number=window.number, name=window.name, location=window.location)
+
+    def material(self, number: int, material: Material) -> Line:
+        """One numbered line: name, (the case it is for), and what exactly to bring."""
+        spans = [Span(self.say("notice_material", number=number, name=material.name))]
+        if material.when:
+            spans.append(Span(self.say("notice_material_when", when=material.when), ITALIC))
+        if material.detail:
+            spans.append(Span(self.say("notice_material_detail", detail=material.detail)))
+        return tuple(spans)
+
+    def part(self, item: Item, key: str) -> list[Line]:
+        """The line of a fee or time limit; when the item has none, where to ask."""
         if getattr(item, key):
-            lines.append(LABELS[key].format(text=getattr(item, key)))
-    if item.steps:
-        lines.append(LABELS["steps"].format(text=LABELS["step_sep"].join(item.steps)))
-    if item.next:
-        lines.append(LABELS["next"].format(window=window_text(base.windows[item.next])))
-    if item.basis:
-        lines.append(LABELS["basis"].format(text=item.basis))
-    lines += hall_contact_lines(base, hotline=False)
-    return "\n".join(lines)
+            return self.lines(f"notice_{key}", BOLD, text=getattr(item, key))
+        window = self.window(self.base.window_of(item))
+        return self.lines(f"notice_{key}_unknown", BOLD, window=window)
 
-
-def hall_contact_lines(base: Base, hotline: bool = True) -> list[str]:
-    """The hall's hours (and hotline), for the end of a notice or a routing."""
-    lines = []
-    if base.hall.hours:
-        lines.append(LABELS["hours"].format(text=base.hall.hours))
-    if hotline and base.hall.hotline:
-        lines.append(LABELS["hotline"].format(text=base.hall.hotline))
-    return lines
+    def notice(self, item: Item, asked: tuple[str, ...] = ()) -> list[Line]:
+        """Everything the citizen must know to get ``item`` done in one visit; the parts
+        asked about (``ASKABLE``) come first."""
+        lines: list[Line] = []
+        for key in asked:
+            lines += self.part(item, key)
+        lines.append((Span(item.title, BOLD),))
+        lines += self.lines("notice_window", BOLD, window=self.window(self.base.window_of(item)))
+        lines += self.lines("notice_materials", BOLD)
+        lines += [self.material(n, m) for n, m in enumerate(item.materials, 1)]
+        if item.conditions:
+            lines += self.lines("notice_conditions", BOLD, text=item.conditions)
+        for key in ASKABLE:
+            if getattr(item, key) and key not in asked:
+                lines += self.part(item, key)
+        if item.steps:
+            steps = self.say("notice_step_separator").join(item.steps)
+            lines += self.lines("notice_steps", BOLD, text=steps)
+        if item.next:
+            lines += self.lines("notice_next", window=self.window(self.base.windows[item.next]))
+        if item.basis:
+            lines += self.lines("notice_basis", BOLD, text=item.basis)
+        lines += self.lines("notice_hours", BOLD)
+        return lines

@@ -1,62 +1,83 @@
-"""The terminal chat: the bot without Telegram, for staff trying their base (and for CI).
+"""The terminal chat: the same clerk without Telegram, for staff trying their base (and CI).
 
 Reads one message a line until EOF, ``quit`` or ``exit``; works the same from a pipe.
+Buttons are shown numbered: typing the number presses it. ``/help``, ``/windows``,
+``/hours``, ``/cancel`` and ``/start`` work as on Telegram. There is no idle timer here:
+the exchange ends with 办完了, 谢谢, or at the end of input.
 """
 from __future__ import annotations
 
+import logging
 from typing import Iterable, Iterator, TextIO
 
-from knowledge.match import ANSWERED, CHOOSE, Match, Matcher
-from knowledge.model import Base
+from transcripts.store import Chat
 
-from .notice import hall_contact_lines, notice_text, window_text
+from .clerk import Clerk
+from .reply import Button, Reply, Turn
 
-# Sentences citizens read. To be moved to the phrases file staff edit (conversation
-# issue); kept in this one dict until then.
-PHRASES = {
-    "greet": "您好，欢迎来到{hall}！请问您要办什么事？",
-    "choose": "您要办的是下面哪一项？请回复序号：",
-    "route": "这件事请到{window}咨询办理。",
-    "bye": "感谢您的来访，慢走！",
-}
+log = logging.getLogger(__name__)
+
 PROMPT = "> "
 QUIT = ("quit", "exit")
+TERMINAL = Chat("terminal", 0, 0)
 
 
-def reply_text(base: Base, match: Match) -> str:
-    """What the window says for one decision of the matcher."""
-    if match.status == ANSWERED:
-        return notice_text(base, match.item)
-    if match.status == CHOOSE:
-        lines = [PHRASES["choose"]]
-        lines += [f"  {n}. {item.title}" for n, item in enumerate(match.candidates, 1)]
-        return "\n".join(lines)
-    lines = [PHRASES["route"].format(window=window_text(match.window))]
-    return "\n".join(lines + hall_contact_lines(base))
+def render(reply: Reply, first_number: int = 1) -> str:
+    """Plain text, then the buttons numbered from ``first_number``, one row a line."""
+    lines = [reply.plain()]
+    n = first_number
+    for row in reply.buttons:
+        labels = []
+        for button in row:
+            labels.append(f"{n}. {button.label}")
+            n += 1
+        lines.append("  " + "  ".join(labels))
+    return "\n".join(lines)
 
 
-def chat(base: Base, matcher: Matcher, lines: Iterable[str], out: TextIO, prompt: bool = False) -> None:
-    """Answer each of ``lines`` on ``out``; ``prompt`` when a person is typing."""
+def chat(clerk: Clerk, lines: Iterable[str], out: TextIO, prompt: bool = False,
+         who: Chat = TERMINAL) -> None:
+    """Talk with the clerk: each of ``lines`` is one message; ``prompt`` when a person is
+    typing."""
+    buttons: list[Button] = []  # those of the last turn, numbered from 1
 
-    def say(text: str) -> None:
-        print(text, file=out, flush=True)
+    def show(turn: Turn) -> None:
+        nonlocal buttons
+        if turn.toast:
+            print(turn.toast, file=out)
+        numbered: list[Button] = []
+        for reply in turn.replies:
+            print(render(reply, len(numbered) + 1), file=out)
+            numbered += reply.all_buttons()
+        if numbered:
+            print(clerk.phrases.say("terminal_pick"), file=out)
+        if turn.replies:
+            buttons = numbered
+        out.flush()
 
-    say(PHRASES["greet"].format(hall=base.hall.name))
-    offered = ()  # the candidates of the last choice, so that a number picks one
+    show(clerk.start(who))
     for line in _prompted(lines, out) if prompt else lines:
         text = line.strip()
         if text.casefold() in QUIT:
             break
         if not text:
             continue
-        if offered and text.isdecimal() and 1 <= int(text) <= len(offered):
-            say(notice_text(base, offered[int(text) - 1]))
-            offered = ()
-            continue
-        match = matcher.match(text)
-        offered = match.candidates if match.status == CHOOSE else ()
-        say(reply_text(base, match))
-    say(PHRASES["bye"])
+        try:
+            show(_turn(clerk, who, text, buttons))
+        except Exception:  # noqa: BLE001 - one failed turn must not end the chat
+            log.exception("the clerk failed on %r", text)
+            print(clerk.notices.say("error"), file=out, flush=True)
+    show(clerk.leave(who))
+
+
+def _turn(clerk: Clerk, who: Chat, text: str, buttons: list[Button]) -> Turn:
+    """A number presses a button; /word is a command; anything else is a message."""
+    if text.isdecimal() and 1 <= int(text) <= len(buttons):
+        return clerk.press(who, buttons[int(text) - 1].id)
+    if text.startswith("/") and len(text) > 1 and text[1:].split()[0].isascii():
+        name = text[1:].split()[0].casefold()
+        return clerk.start(who) if name == "start" else clerk.command(who, name)
+    return clerk.text(who, text)
 
 
 def _prompted(lines: Iterable[str], out: TextIO) -> Iterator[str]:

@@ -1,14 +1,18 @@
 """bot.py as staff, CI and score.py use it: match, check and the terminal chat."""
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from handlers.notice import notice_text
+from handlers.clerk import Clerk
+from handlers.notice import Notices
 from handlers.terminal import chat
 from knowledge.load import load_base
 from knowledge.match import ANSWERED, CHOOSE, ROUTED, Match
+from knowledge.phrases import load_phrases
+from transcripts.store import Store
 
 BUNDLED = Path(__file__).resolve().parent.parent / "knowledge"
 CONTRACT_KEYS = {"question", "status", "item", "candidates", "window", "score"}
@@ -138,13 +142,23 @@ def test_check_defaults_to_the_configs_knowledge_folder(run_bot, broken_base, tm
 
 # -- run: the terminal chat ---------------------------------------------------------
 
-def test_piped_chat_prints_the_notice_and_exits_at_eof(run_bot):
+def notice_text(base, item) -> str:
+    lines = Notices(base, load_phrases(base.folder)).notice(item)
+    return "\n".join("".join(span.text for span in line) for line in lines)
+
+
+def test_piped_chat_prints_the_notice_and_exits_at_eof(run_bot, tmp_path):
     base = load_base(BUNDLED)
     item = next(iter(base.items.values()))
     result = run_bot(input=item.title + "\n")  # no sub-command: run is the default
     assert result.returncode == 0, result.stderr
     assert base.hall.name in result.stdout
     assert notice_text(base, item) in result.stdout
+    # Every message both ways is in the configured database.
+    with sqlite3.connect(tmp_path / "chat.db") as db:
+        said = db.execute("select direction, text from messages order by id").fetchall()
+    assert [d for d, _ in said] == ["in", "out", "in", "out", "out"]
+    assert said[2] == ("in", item.title)
 
 
 def test_run_with_a_token_refuses_without_showing_it(run_bot, tmp_path):
@@ -176,38 +190,59 @@ class ScriptedMatcher:
         return self.answers[question]
 
 
-def talk(base, answers, *lines):
+def talk(base, answers, *lines, db):
     out = io.StringIO()
     matcher = ScriptedMatcher(base, answers)
-    chat(base, matcher, [line + "\n" for line in lines], out)
+    store = Store(db)
+    try:
+        chat(Clerk(base, matcher, load_phrases(base.folder), store), [line + "\n" for line in lines], out)
+    finally:
+        store.close()
     return out.getvalue(), matcher.asked
 
 
-def test_chat_choice_then_number_shows_that_notice(small_base):
+def test_chat_choice_then_number_shows_that_notice(small_base, tmp_path):
     base = load_base(small_base)
     renew, lost = base.items["id-card-renew"], base.items["id-card-lost"]
     answers = {"身份证": Match(CHOOSE, base.windows["hukou"], candidates=(renew, lost))}
-    text, asked = talk(base, answers, "身份证", "", "2", "quit", "never read")
-    assert text.startswith("您好，欢迎来到测试镇政务服务中心")
-    assert "1. 居民身份证换领" in text and "2. 居民身份证挂失补领" in text
-    assert notice_text(base, lost) in text
+    text, asked = talk(base, answers, "身份证", "", "2", "quit", "never read", db=tmp_path / "t.db")
+    assert text.startswith("您好！欢迎来到测试镇政务服务中心。请问您要办理什么业务？\n"
+                           "  1. 常办事项  2. 全部窗口  3. 办公时间\n（请回复序号）\n")
+    assert "您要办理的是下面哪一项？请点选：\n  1. 居民身份证换领\n  2. 居民身份证挂失补领\n" in text
+    assert notice_text(base, lost) + "\n  1. 还有问题  2. 办完了\n" in text
+    assert text.endswith("请慢走，欢迎您再来！\n")
     assert asked == ["身份证"]  # the number picked from the choice; the blank was skipped
 
 
-def test_chat_routed_names_the_window_hours_and_hotline(small_base):
+def test_chat_done_and_rating_by_number(small_base, tmp_path):
     base = load_base(small_base)
     answers = {"交税": Match(ROUTED, base.windows["tax"])}
-    text, _ = talk(base, answers, "交税")
-    assert "9号窗口 税务窗口（二楼）" in text
+    text, _ = talk(base, answers, "交税", "2", "3", db=tmp_path / "t.db")
+    assert ("请对我的工作作出评价：\n  1. 非常满意\n  2. 满意\n  3. 基本满意\n  4. 不满意\n"
+            "  5. 非常不满意\n（请回复序号）\n感谢您的评价！\n请慢走，欢迎您再来！\n") in text
+
+
+def test_chat_routed_names_the_window_hours_and_hotline(small_base, tmp_path):
+    base = load_base(small_base)
+    answers = {"交税": Match(ROUTED, base.windows["tax"])}
+    text, _ = talk(base, answers, "交税", db=tmp_path / "t.db")
+    assert "对不起，这个问题请到9号窗口（税务窗口，二楼）咨询。" in text
     assert "周一至周五 9:00-17:00" in text and "0000-1111111" in text
+
+
+def test_chat_survives_a_failing_step(small_base, tmp_path):
+    base = load_base(small_base)
+    text, _ = talk(base, {}, "nobody scripted this", "/hours", db=tmp_path / "t.db")
+    assert "抱歉，系统刚才出了点问题，请您稍后再试一次。" in text
+    assert "办公时间：周一至周五 9:00-17:00" in text
 
 
 def test_notice_tells_everything_at_once(small_base):
     base = load_base(small_base)
     text = notice_text(base, base.items["id-card-renew"])
     assert text.splitlines()[0] == "居民身份证换领"
-    for part in ("3-4号窗口 户政窗口（一楼东侧）", "1. 原居民身份证：原件",
+    for part in ("3-4号窗口（户政窗口，一楼东侧）", "1. 原居民身份证：原件",
                  "2. 监护人居民身份证（未满16周岁的）", "有效期满前3个月内", "工本费20元",
-                 "20个工作日", "取号 → 采集人像 → 领证", "9号窗口 税务窗口（二楼）",
+                 "20个工作日", "取号 → 采集人像 → 领证", "下面的手续请到9号窗口（税务窗口，二楼）办理。",
                  "周一至周五 9:00-17:00"):
         assert part in text

@@ -1,0 +1,203 @@
+"""Every exchange, as it happens, in one SQLite file (sqlite-utils, WAL mode).
+
+The schema, table by table (times are UTC, ISO 8601 with milliseconds):
+
+``exchanges``     one visit to the window: from the first message (or /start) to 办完了,
+                  再见, the idle time or /cancel; with its rating (5 非常满意 .. 1 非常不满意)
+                  and the reason given for a low one.
+``messages``      each message both ways: ``direction`` 'in' (the citizen) or 'out' (the
+                  clerk); for a question, the matcher's decision (``status``, ``item``,
+                  ``window``, ``candidates``, ``score``); for a reply, what was said
+                  (``said``: a phrase key or 'notice') and its buttons.
+``conversations`` what a conversation needs to continue after a restart, one row per
+                  citizen and chat: the open exchange, the candidates offered, the
+                  exchange waiting for a reason, the idle timer.
+``pending``       questions routed to a window, waiting for its staff (the handoff).
+``complaints``    the complaints register: complaints and suggestions, as written.
+
+A chat is named by (channel, chat_id, user_id): 'telegram' and its ids, or 'terminal'.
+Multi-step writes go in one transaction (``with store.atomic():``); errors are raised,
+never swallowed. Migrations, masking and review come with the transcripts issue.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Who the clerk is talking to, and where."""
+
+    channel: str  # "telegram" or "terminal"
+    chat_id: int
+    user_id: int
+
+
+def stamp(when: datetime) -> str:
+    return when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse_stamp(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+_WHO = {"channel": str, "chat_id": int, "user_id": int}
+
+# table -> (columns, create() options). Column order is the order shown in reviews.
+SCHEMA: dict[str, tuple[dict, dict]] = {
+    "exchanges": (
+        {"id": int, **_WHO, "started": str, "ended": str, "end_reason": str,
+         "questions": int, "rating": int, "rating_label": str, "rated": str, "reason": str},
+        {"pk": "id", "not_null": {*_WHO, "started", "questions"}, "defaults": {"questions": 0}},
+    ),
+    "messages": (
+        {"id": int, "exchange_id": int, **_WHO, "time": str, "direction": str, "kind": str,
+         "text": str, "said": str, "buttons": str, "status": str, "item": str, "window": str,
+         "candidates": str, "score": float},
+        {"pk": "id", "not_null": {*_WHO, "time", "direction", "kind", "text"},
+         "foreign_keys": [("exchange_id", "exchanges", "id")]},
+    ),
+    "conversations": (
+        {**_WHO, "step": str, "exchange_id": int, "offered": str, "last_item": str,
+         "reason_for": int, "idle_due": str, "updated": str},
+        {"pk": ("channel", "chat_id", "user_id"), "not_null": {"step", "updated"},
+         "foreign_keys": [("exchange_id", "exchanges", "id"), ("reason_for", "exchanges", "id")]},
+    ),
+    "pending": (
+        {"id": int, "time": str, "exchange_id": int, "message_id": int, "window": str,
+         "question": str, "status": str},
+        {"pk": "id", "not_null": {"time", "window", "question", "status"},
+         "defaults": {"status": "pending"},
+         "foreign_keys": [("exchange_id", "exchanges", "id"), ("message_id", "messages", "id")]},
+    ),
+    "complaints": (
+        {"id": int, "time": str, "exchange_id": int, "message_id": int, "kind": str,
+         "text": str, "status": str},
+        {"pk": "id", "not_null": {"time", "kind", "text", "status"}, "defaults": {"status": "new"},
+         "foreign_keys": [("exchange_id", "exchanges", "id"), ("message_id", "messages", "id")]},
+    ),
+}
+INDEXES = {
+    "exchanges": [("channel", "chat_id", "user_id")],
+    "messages": [("exchange_id",), ("channel", "chat_id", "user_id")],
+    "conversations": [("idle_due",)],
+    "pending": [("window", "status")],
+}
+
+
+class Store:
+    """The SQLite file of exchanges; one per running bot."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.path)
+        self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        with self.db.atomic():
+            for name, (columns, options) in SCHEMA.items():
+                self.db[name].create(columns, if_not_exists=True, **options)
+            for name, indexes in INDEXES.items():
+                for columns in indexes:
+                    self.db[name].create_index(columns, if_not_exists=True)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[Store]:
+        """One transaction: everything inside is written, or nothing."""
+        with self.db.atomic():
+            yield self
+
+    # -- conversations -------------------------------------------------------------
+
+    def conversation(self, chat: Chat) -> dict | None:
+        rows = list(self.db["conversations"].rows_where(
+            "channel = ? and chat_id = ? and user_id = ?", [chat.channel, chat.chat_id, chat.user_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        row["offered"] = tuple(json.loads(row["offered"] or "[]"))
+        row["idle_due"] = parse_stamp(row["idle_due"])
+        return row
+
+    def save_conversation(self, chat: Chat, now: datetime, *, step: str, exchange_id: int | None,
+                          offered: tuple[str, ...], last_item: str | None,
+                          reason_for: int | None, idle_due: datetime | None) -> None:
+        self.db["conversations"].upsert(
+            {"channel": chat.channel, "chat_id": chat.chat_id, "user_id": chat.user_id,
+             "step": step, "exchange_id": exchange_id, "offered": json.dumps(list(offered)),
+             "last_item": last_item, "reason_for": reason_for,
+             "idle_due": stamp(idle_due) if idle_due else None, "updated": stamp(now)},
+            pk=("channel", "chat_id", "user_id"))
+
+    def idle_timers(self) -> list[tuple[Chat, datetime]]:
+        """Every conversation with an idle timer running, and when it fires."""
+        rows = self.db.query("select channel, chat_id, user_id, idle_due from conversations "
+                             "where idle_due is not null order by idle_due")
+        return [(Chat(r["channel"], r["chat_id"], r["user_id"]), parse_stamp(r["idle_due"]))
+                for r in rows]
+
+    # -- exchanges ---------------------------------------------------------------------
+
+    def open_exchange(self, chat: Chat, now: datetime) -> int:
+        table = self.db["exchanges"].insert(
+            {"channel": chat.channel, "chat_id": chat.chat_id, "user_id": chat.user_id,
+             "started": stamp(now), "questions": 0})
+        return table.last_pk
+
+    def exchange(self, exchange_id: int) -> dict | None:
+        rows = list(self.db["exchanges"].rows_where("id = ?", [exchange_id]))
+        return rows[0] if rows else None
+
+    def end_exchange(self, exchange_id: int, now: datetime, reason: str) -> None:
+        self.db["exchanges"].update(exchange_id, {"ended": stamp(now), "end_reason": reason})
+
+    def count_question(self, exchange_id: int) -> None:
+        self.db.execute("update exchanges set questions = questions + 1 where id = ?",
+                        [exchange_id])
+
+    def rate(self, exchange_id: int, level: int, label: str, now: datetime) -> None:
+        self.db["exchanges"].update(exchange_id, {"rating": level, "rating_label": label,
+                                                  "rated": stamp(now)})
+
+    def give_reason(self, exchange_id: int, reason: str) -> None:
+        self.db["exchanges"].update(exchange_id, {"reason": reason})
+
+    # -- messages and registers ------------------------------------------------------
+
+    def add_message(self, chat: Chat, exchange_id: int | None, now: datetime, direction: str,
+                    kind: str, text: str, *, said: str | None = None,
+                    buttons: list[tuple[str, str]] | None = None) -> int:
+        row = {"exchange_id": exchange_id, "channel": chat.channel, "chat_id": chat.chat_id,
+               "user_id": chat.user_id, "time": stamp(now), "direction": direction,
+               "kind": kind, "text": text, "said": said,
+               "buttons": json.dumps(buttons, ensure_ascii=False) if buttons else None}
+        return self.db["messages"].insert(row).last_pk
+
+    def add_decision(self, message_id: int, status: str, item: str | None, window: str,
+                     candidates: list[str], score: float) -> None:
+        """The matcher's decision on the question in ``message_id``."""
+        self.db["messages"].update(message_id, {
+            "status": status, "item": item, "window": window,
+            "candidates": json.dumps(candidates) if candidates else None, "score": score})
+
+    def add_pending(self, exchange_id: int, message_id: int, now: datetime, window: str,
+                    question: str) -> int:
+        return self.db["pending"].insert(
+            {"time": stamp(now), "exchange_id": exchange_id, "message_id": message_id,
+             "window": window, "question": question, "status": "pending"}).last_pk
+
+    def add_complaint(self, exchange_id: int, message_id: int, now: datetime, kind: str,
+                      text: str) -> int:
+        return self.db["complaints"].insert(
+            {"time": stamp(now), "exchange_id": exchange_id, "message_id": message_id,
+             "kind": kind, "text": text, "status": "new"}).last_pk
