@@ -2,7 +2,8 @@
 
 The one entry point: parse the command line, load the config, call one library function.
 
-    python bot.py                     chat (Telegram if a token is set, else the terminal)
+    python bot.py                     chat: on Telegram (long polling) if a token is set,
+                                      else in the terminal
     python bot.py check               check the knowledge base staff edit
     python bot.py match < questions   one JSON line per question (for evaluation)
 """
@@ -44,12 +45,12 @@ def _load_all(folder: Path, phrases: bool = True) -> tuple[Base, Phrases | None]
 
 
 def cmd_run(args, config) -> int:
-    if config.token:
-        # Never echo the token: this line may end up in a service log.
-        print(f"{PROG}: a Telegram token is configured, but the Telegram channel is not built yet;"
-              " unset TELEGRAM_BOT_TOKEN and telegram.token to chat in the terminal", file=sys.stderr)
-        return 2
     base, phrases = _load_all(args.knowledge or config.knowledge)
+    if config.token:
+        # Imported only here: Telegram takes a second to load, and the terminal needs none of it.
+        from handlers.telegram import run
+
+        return run(config, base, Matcher(base), phrases)
     from handlers.clerk import Clerk
     from handlers.terminal import chat
     from transcripts.store import Store

@@ -161,15 +161,6 @@ def test_piped_chat_prints_the_notice_and_exits_at_eof(run_bot, tmp_path):
     assert said[2] == ("in", item.title)
 
 
-def test_run_with_a_token_refuses_without_showing_it(run_bot, tmp_path):
-    config = tmp_path / "config.yaml"
-    config.write_text("telegram:\n  token: '123:very-secret'\n", encoding="utf-8")
-    result = run_bot("run", config=config)
-    assert result.returncode == 2
-    assert "not built yet" in result.stderr
-    assert "very-secret" not in result.stdout + result.stderr
-
-
 @pytest.mark.parametrize("command", ["run", "check", "match"])
 def test_every_command_help_ends_with_an_example(run_bot, command):
     result = run_bot(command, "--help")
