@@ -397,3 +397,10 @@ def _cjk_strings(path: Path) -> list[str]:
 def test_no_chinese_sentence_for_citizens_in_the_code(path):
     """Everything a citizen reads comes from phrases.yaml (or the base)."""
     assert _cjk_strings(path) == []
+
+
+def test_the_diagram_beside_the_code_has_every_step():
+    diagram = (ROOT / "handlers" / "conversation.mmd").read_text(encoding="utf-8")
+    assert diagram.lstrip("%").count("stateDiagram-v2") == 1
+    for step in (IDLE, OPEN, CHOOSING, REASON):
+        assert f"{step.upper()} -->" in diagram and f"--> {step.upper()}" in diagram

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import sys
+from datetime import datetime, timedelta, timezone
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -343,6 +344,56 @@ def test_render_cuts_an_overlong_line_between_characters():
     assert [len(p[0]) for p in parts][:1] == [4096 + len("<b></b>")]
     assert [markup is None for _, markup in parts] == [True, False]
     assert "".join(p for p, _ in parts).count("&lt;&amp;&gt;") == 10
+
+
+# -- a restart, and the idle timer ---------------------------------------------------------
+
+
+async def test_a_restart_in_the_middle_of_a_conversation_loses_nothing(hall, anna):
+    async with running(hall.app()):
+        choice = await anna.says("身份证")
+    async with running(hall.app()):  # a new Application on the same database
+        notice = await anna.presses("居民身份证挂失补领", on=choice)
+        assert notice.text.startswith("居民身份证挂失补领\n")
+        prompt = await anna.presses("办完了", on=notice)
+    async with running(hall.app()):
+        sent = await anna.presses("非常不满意", on=prompt)
+        assert sent.text == "非常抱歉没能让您满意。请告诉我们不满意的原因，我们一定认真改进。"
+    async with running(hall.app()):
+        sent = await anna.says("没说清楚要不要复印件")
+        assert sent.text == "谢谢您的宝贵意见，我们一定认真改进。\n请慢走，欢迎您再来！"
+        assert await anna.presses_for_a_toast("满意", on=prompt) == "您已经评价过了，谢谢！"
+    assert hall.rows("select end_reason, questions, rating, rating_label, reason from exchanges") == [
+        ("done", 2, 1, "非常不满意", "没说清楚要不要复印件")]
+    assert hall.rows("select step, exchange_id, reason_for, idle_due from conversations") == [
+        ("idle", None, None, None)]
+
+
+async def test_the_idle_time_ends_the_exchange_and_asks_for_a_rating_once(hall, anna, standin):
+    async with running(hall.app(idle_minutes=0.002)):  # 0.12 s
+        await anna.says("交税")
+        sent = await anna.sees()  # nobody said anything: the JobQueue's job fired
+        assert (sent.text, sent.buttons) == ("您好，本次咨询先到这里。\n请对我的工作作出评价：", RATING)
+        assert (await anna.presses("基本满意", on=sent)).text == "感谢您的评价！\n请慢走，欢迎您再来！"
+        # Asked once, not nagged: the next thing she sees answers her next message.
+        assert (await anna.says("/hours")).text.startswith(HELLO + "\n办公时间：")
+    assert hall.rows("select end_reason, rating from exchanges order by id")[0] == ("idle", 3)
+    assert hall.rows("select count(*) from messages where said = 'rate'") == [(1,)]
+
+
+async def test_the_idle_timer_survives_a_restart(hall, anna):
+    async with running(hall.app()) as app:
+        await anna.says("交税")
+        [job] = app.job_queue.get_jobs_by_name("idle:1001:1001")
+        assert 599 < (job.next_t - datetime.now(timezone.utc)).total_seconds() <= 600
+    # Back eleven minutes later: the timer, read from the database, is already due.
+    later = lambda: datetime.now(timezone.utc) + timedelta(minutes=11)  # noqa: E731
+    async with running(hall.app(clock=later)) as app:
+        sent = await anna.sees()
+        assert (sent.text, sent.buttons) == ("您好，本次咨询先到这里。\n请对我的工作作出评价：", RATING)
+    async with running(hall.app(clock=later)) as app:
+        assert app.job_queue.get_jobs_by_name("idle:1001:1001") == ()
+    assert hall.rows("select end_reason from exchanges") == [("idle",)]
 
 
 # -- bot.py itself --------------------------------------------------------------------------
