@@ -21,6 +21,7 @@ is asked once for a rating (only if they asked something), never again.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -38,6 +39,7 @@ IDLE, OPEN, CHOOSING, REASON = "idle", "open", "choosing", "reason"
 MAX_QUESTION = 1000  # characters; a longer message is not read as a question
 COMMON_ITEMS = 8  # menu size when phrases.yaml names no common item of this base
 LOW_RATING = 2  # 不满意 and 非常不满意 ask for the reason
+BUTTON_ID_MAX = 64  # bytes: Telegram's limit on callback_data, the tightest channel's
 _NOT_WORDS = re.compile(r"[\W_]+")  # punctuation, spaces, emoji
 
 
@@ -93,6 +95,8 @@ class Clerk:
         self.notices = Notices(base, phrases)
         self.idle_time = idle
         self.clock = clock
+        # Item ids too long for a button travel as a digest of the id.
+        self._digests = {_digest(i): i for i in base.items}
 
     # == replies: one small function per step, plain objects, no state ======================
 
@@ -121,7 +125,7 @@ class Clerk:
 
     def choice(self, items: tuple[Item, ...], key: str = "choose", before: list = ()) -> Reply:
         """Which one? One button per candidate."""
-        rows = tuple((Button(f"item:{i.id}", i.title),) for i in items)
+        rows = tuple((Button(_item_button(i.id), i.title),) for i in items)
         return self._reply(key, before=before, buttons=rows)
 
     def routing(self, match: Match, exchange: int, before: list = ()) -> Reply:
@@ -229,6 +233,8 @@ class Clerk:
         ``rate:<x>:<level>``. A stale or repeated press gets a polite answer."""
         now = self.clock()
         kind, _, arg = data.partition(":")
+        if kind == "item" and arg.startswith("#"):
+            arg = self._digests.get(arg[1:], arg)
         with self.store.atomic():
             st = self._load(chat)
             if kind == "rate":
@@ -407,6 +413,16 @@ class Clerk:
                                      offered=st.offered, last_item=st.last_item,
                                      reason_for=st.reason_for, idle_due=st.idle_due)
         return Turn(tuple(replies), toast, st.idle_due)
+
+
+def _digest(item_id: str) -> str:
+    return hashlib.sha256(item_id.encode()).hexdigest()[:16]
+
+
+def _item_button(item_id: str) -> str:
+    """``item:<id>``, or ``item:#<digest of the id>`` when that would not fit a button."""
+    data = f"item:{item_id}"
+    return data if len(data.encode()) <= BUTTON_ID_MAX else f"item:#{_digest(item_id)}"
 
 
 def _int(text: str) -> int | None:

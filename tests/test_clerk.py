@@ -320,6 +320,21 @@ def test_edited_emoji_only_and_very_long_messages(desk):
     assert desk.matcher.asked == []
 
 
+def test_an_item_id_too_long_for_a_button_still_works(tmp_path):
+    folder = make_hall(tmp_path / "kb")
+    long_id = "a-very-long-item-id-written-by-staff-who-like-being-precise-about-things"
+    with (folder / "guides" / "hukou.yaml").open("a", encoding="utf-8") as guide:
+        guide.write(f"- id: {long_id}\n  title: 很长的事项\n  window: tax\n  materials: [申请书]\n")
+    base = load_base(folder, use_cache=False)
+    store = Store(tmp_path / "chat.db")
+    matcher = ScriptedMatcher(base, {"长": ("choose", ["id-card-lost", long_id])})
+    clerk = Clerk(base, matcher, load_phrases(folder), store)
+    _, buttons = one(clerk.text(ANNA, "长"))
+    assert all(len(data.encode()) <= 64 for data, _ in buttons)
+    assert one(clerk.press(ANNA, buttons[1][0]))[0].startswith("很长的事项\n")
+    store.close()
+
+
 # -- persistence, and two citizens -----------------------------------------------------
 
 
