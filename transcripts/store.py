@@ -17,7 +17,12 @@ The schema, table by table (times are UTC, ISO 8601 with milliseconds):
 
 A chat is named by (channel, chat_id, user_id): 'telegram' and its ids, or 'terminal'.
 Multi-step writes go in one transaction (``with store.atomic():``); errors are raised,
-never swallowed. Migrations, masking and review come with the transcripts issue.
+never swallowed.
+
+The schema is owned by ``migrations.py`` (applied when a store opens a file, so an older
+database is upgraded in place). Free text is masked before it is written
+(``privacy.mask``: ID, mobile and bank card numbers, e-mail addresses), and each row
+carries ``citizen``, a stable pseudonym that reviews show instead of the Telegram id.
 """
 from __future__ import annotations
 
@@ -29,6 +34,9 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlite_utils import Database
+
+from .migrations import migrate, secret_of
+from .privacy import mask, pseudonym
 
 
 @dataclass(frozen=True)
@@ -48,50 +56,6 @@ def parse_stamp(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-_WHO = {"channel": str, "chat_id": int, "user_id": int}
-
-# table -> (columns, create() options). Column order is the order shown in reviews.
-SCHEMA: dict[str, tuple[dict, dict]] = {
-    "exchanges": (
-        {"id": int, **_WHO, "started": str, "ended": str, "end_reason": str,
-         "questions": int, "rating": int, "rating_label": str, "rated": str, "reason": str},
-        {"pk": "id", "not_null": {*_WHO, "started", "questions"}, "defaults": {"questions": 0}},
-    ),
-    "messages": (
-        {"id": int, "exchange_id": int, **_WHO, "time": str, "direction": str, "kind": str,
-         "text": str, "said": str, "buttons": str, "status": str, "item": str, "window": str,
-         "candidates": str, "score": float},
-        {"pk": "id", "not_null": {*_WHO, "time", "direction", "kind", "text"},
-         "foreign_keys": [("exchange_id", "exchanges", "id")]},
-    ),
-    "conversations": (
-        {**_WHO, "step": str, "exchange_id": int, "offered": str, "last_item": str,
-         "reason_for": int, "idle_due": str, "updated": str},
-        {"pk": ("channel", "chat_id", "user_id"), "not_null": {"step", "updated"},
-         "foreign_keys": [("exchange_id", "exchanges", "id"), ("reason_for", "exchanges", "id")]},
-    ),
-    "pending": (
-        {"id": int, "time": str, "exchange_id": int, "message_id": int, "window": str,
-         "question": str, "status": str},
-        {"pk": "id", "not_null": {"time", "window", "question", "status"},
-         "defaults": {"status": "pending"},
-         "foreign_keys": [("exchange_id", "exchanges", "id"), ("message_id", "messages", "id")]},
-    ),
-    "complaints": (
-        {"id": int, "time": str, "exchange_id": int, "message_id": int, "kind": str,
-         "text": str, "status": str},
-        {"pk": "id", "not_null": {"time", "kind", "text", "status"}, "defaults": {"status": "new"},
-         "foreign_keys": [("exchange_id", "exchanges", "id"), ("message_id", "messages", "id")]},
-    ),
-}
-INDEXES = {
-    "exchanges": [("channel", "chat_id", "user_id")],
-    "messages": [("exchange_id",), ("channel", "chat_id", "user_id")],
-    "conversations": [("idle_due",)],
-    "pending": [("window", "status")],
-}
-
-
 class Store:
     """The SQLite file of exchanges; one per running bot."""
 
@@ -101,12 +65,12 @@ class Store:
         self.db = Database(self.path)
         self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys = ON")
-        with self.db.atomic():
-            for name, (columns, options) in SCHEMA.items():
-                self.db[name].create(columns, if_not_exists=True, **options)
-            for name, indexes in INDEXES.items():
-                for columns in indexes:
-                    self.db[name].create_index(columns, if_not_exists=True)
+        migrate(self.db)
+        self._secret = secret_of(self.db)
+
+    def citizen(self, chat: Chat) -> str:
+        """The pseudonym reviews show for this citizen."""
+        return pseudonym(self._secret, chat.channel, chat.user_id)
 
     def close(self) -> None:
         self.db.close()
@@ -151,7 +115,7 @@ class Store:
     def open_exchange(self, chat: Chat, now: datetime) -> int:
         table = self.db["exchanges"].insert(
             {"channel": chat.channel, "chat_id": chat.chat_id, "user_id": chat.user_id,
-             "started": stamp(now), "questions": 0})
+             "citizen": self.citizen(chat), "started": stamp(now), "questions": 0})
         return table.last_pk
 
     def exchange(self, exchange_id: int) -> dict | None:
@@ -170,7 +134,7 @@ class Store:
                                                   "rated": stamp(now)})
 
     def give_reason(self, exchange_id: int, reason: str) -> None:
-        self.db["exchanges"].update(exchange_id, {"reason": reason})
+        self.db["exchanges"].update(exchange_id, {"reason": mask(reason)})
 
     # -- messages and registers ------------------------------------------------------
 
@@ -178,8 +142,8 @@ class Store:
                     kind: str, text: str, *, said: str | None = None,
                     buttons: list[tuple[str, str]] | None = None) -> int:
         row = {"exchange_id": exchange_id, "channel": chat.channel, "chat_id": chat.chat_id,
-               "user_id": chat.user_id, "time": stamp(now), "direction": direction,
-               "kind": kind, "text": text, "said": said,
+               "user_id": chat.user_id, "citizen": self.citizen(chat), "time": stamp(now),
+               "direction": direction, "kind": kind, "text": mask(text), "said": said,
                "buttons": json.dumps(buttons, ensure_ascii=False) if buttons else None}
         return self.db["messages"].insert(row).last_pk
 
@@ -194,10 +158,10 @@ class Store:
                     question: str) -> int:
         return self.db["pending"].insert(
             {"time": stamp(now), "exchange_id": exchange_id, "message_id": message_id,
-             "window": window, "question": question, "status": "pending"}).last_pk
+             "window": window, "question": mask(question), "status": "pending"}).last_pk
 
     def add_complaint(self, exchange_id: int, message_id: int, now: datetime, kind: str,
                       text: str) -> int:
         return self.db["complaints"].insert(
             {"time": stamp(now), "exchange_id": exchange_id, "message_id": message_id,
-             "kind": kind, "text": text, "status": "new"}).last_pk
+             "kind": kind, "text": mask(text), "status": "new"}).last_pk
