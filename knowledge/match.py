@@ -11,7 +11,9 @@ How it reads a question:
   and pinyin bigrams) keeps the items that explain most of the question. Each of those is
   then read word by word: *coverage*, the share of the question's weight the item
   explains, and *closeness*, the share of the item's closest phrase (title, an alias, its
-  keywords) that the question says. Their geometric mean is the item's score.
+  keywords) that the question says; and *resemblance*, rapidfuzz's partial_ratio of the
+  item's closest title or alias within the question as typed, which sees the order of
+  the words that a bag of words cannot. The item's score mixes the three.
 - Typos. A word the item lacks may still be found by its characters or its sound
   (身分证, 公基金, 营业执招), but only if it ends the same way: Chinese words end in
   their head, so 二手车 is not 二手房, and such a look-alike counts against the item.
@@ -40,9 +42,10 @@ import jieba
 import numpy as np
 import wordfreq
 import yaml
+from rapidfuzz import fuzz
 
 from .model import Base, Item, Window
-from .normalize import pinyin_of, runs, simplify
+from .normalize import normalize, pinyin_of, runs, simplify
 
 ANSWERED, CHOOSE, ROUTED = "answered", "choose", "routed"
 
@@ -74,12 +77,12 @@ class Thresholds:
     """Where the decisions fall; scores are in 0..1."""
 
     answer: float = 0.4  # below this, never answer
-    sure: float = 0.8  # at or above this, a small lead is enough ...
-    lead: float = 0.05  # ... this one
+    sure: float = 0.7  # at or above this, a small lead is enough ...
+    lead: float = 0.1  # ... this one
     slope: float = 2.0  # below `sure`, the lead must grow by this much per point
     choose: float = 0.5  # items this sure may be offered as a choice
     band: float = 0.1  # ... when within this of the best
-    route: float = 0.15  # a window fitting less than this: the default window
+    route: float = 0.25  # a window fitting less than this: the default window
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,10 @@ SINGLE_CHAR_MATCH = 0.7  # a one-character word found inside another word
 PARTIAL_MATCH = 0.9  # a longer word found by its characters or sounds, times the share
 HEADLESS_MATCH = 0.2  # ... when its last characters differ (二手车 / 二手房)
 LOOKALIKE_PENALTY = 2.0  # and how much more such a word weighs against the item
+LOOKALIKE_SHARE = 0.3  # a question this much about a look-alike resembles nothing
 CANDIDATES = 12  # items read word by word after the rough pass
-CLOSENESS_SHARE = 0.5  # the item's score: coverage^(1-s) * closeness^s
+CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
+RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
 
@@ -288,6 +293,11 @@ class Matcher:
         self._item_phrases = [
             tuple(tuple(map(sys.intern, self.words(p, False))) for p in _phrases(item)) for item in self.items
         ]
+        # Titles and aliases as citizens would type them, for rapidfuzz.
+        self._item_spellings = [
+            tuple(f for f in (normalize(p).replace(" ", "") for p in (it.title, *it.aliases)) if f)
+            for it in self.items
+        ]
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
@@ -372,6 +382,11 @@ class Matcher:
             total += w * (LOOKALIKE_PENALTY if other else 1.0)
         return got / total if total else 0.0
 
+    def _lookalike_share(self, said: list[tuple[str, float]], has) -> float:
+        """The share of the question's weight in words that only look like the item's."""
+        total = sum(w for _, w in said)
+        return sum(w for word, w in said if self._found(word, has)[1]) / total if total else 0.0
+
     def _item_has(self, i: int):
         ids = set(self._item_term_ids[self._item_term_start[i] : self._item_term_start[i + 1]].tolist())
         return lambda term: self._vocab.get(term, -1) in ids
@@ -381,17 +396,27 @@ class Matcher:
         rough = self.rough(question)
         said = [(w, self.word_weight(w)) for w in self.words(question)]
         heard = self.terms(question)
+        flat = normalize(question).replace(" ", "")
         ranked = []
         if said and len(rough):
             for i in np.argsort(-rough, kind="stable")[:CANDIDATES]:
                 if rough[i] <= 0:
                     break
-                coverage = self._read(said, self._item_has(i))
+                has = self._item_has(i)
+                coverage = self._read(said, has)
                 closeness = max(
                     self._read([(w, self.word_weight(w)) for w in p], heard.__contains__)
                     for p in self._item_phrases[i]
                 )
-                ranked.append((self.items[i], coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE))
+                # How much of the item's closest phrase stands in the question as written,
+                # in order: what the bag of words cannot see (户口迁出 vs 迁出户口 alike,
+                # but 开饭店要办什么证 as a whole).
+                # Not when a word of the question only looks like one of the item's (二手车).
+                resemblance = max((fuzz.partial_ratio(p, flat) for p in self._item_spellings[i]), default=0.0)
+                if self._lookalike_share(said, has) >= LOOKALIKE_SHARE:
+                    resemblance = 0.0
+                words = coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE
+                ranked.append((self.items[i], (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100))
         ranked.sort(key=lambda r: -r[1])
 
         # Where to send it: the windows' topics, read with the lexicon's standard terms
