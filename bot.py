@@ -6,6 +6,9 @@ The one entry point: parse the command line, load the config, call one library f
                                       else in the terminal
     python bot.py check               check the knowledge base staff edit
     python bot.py match < questions   one JSON line per question (for evaluation)
+    python bot.py transcripts ...     review what was said: list, show, search, sample, export
+    python bot.py report --day|--month   the day's or month's report for supervisors
+    python bot.py review              browse the database read-only (Datasette, 127.0.0.1)
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from knowledge.load import KnowledgeError, load_base
 from knowledge.match import Matcher
 from knowledge.model import Base
 from knowledge.phrases import Phrases, load_phrases
+from transcripts.errors import PeriodError, ReviewError
 
 PROG = "bot.py"
 
@@ -77,6 +81,44 @@ def cmd_match(args, config) -> int:
     return 0
 
 
+def _period(args, config):
+    from transcripts.period import chosen
+
+    return chosen(config.zone, args.day, args.month, args.since, args.until)
+
+
+def cmd_transcripts(args, config) -> int:
+    from transcripts import review
+
+    database = args.database or config.database
+    out, zone = sys.stdout, config.zone
+    if args.action == "list":
+        return review.list_command(database, out, _period(args, config), zone, args.limit)
+    if args.action == "show":
+        return review.show_command(database, out, args.id, zone)
+    if args.action == "search":
+        return review.search_command(database, out, args.text, _period(args, config), zone,
+                                     args.limit)
+    if args.action == "sample":
+        return review.sample_command(database, out, args.n, _period(args, config), zone, args.seed)
+    return review.export_command(database, out, _period(args, config))
+
+
+def _add_period(p: argparse.ArgumentParser, default: str = "all time") -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--day", nargs="?", const="", metavar="YYYY-MM-DD",
+                   help="one day on the hall's clock (no date: today)")
+    g.add_argument("--month", nargs="?", const="", metavar="YYYY-MM",
+                   help="one month (no month: this month)")
+    g.add_argument("--since", metavar="YYYY-MM-DD", help=f"from this day (default: {default})")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="up to this day, included")
+
+
+def _add_database(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--database", type=Path, metavar="FILE",
+                   help="the SQLite file to read (default: the config's 'database')")
+
+
 def build_parser() -> argparse.ArgumentParser:
     def command(name: str, func, summary: str, example: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=summary, description=summary, epilog=f"Example:\n\n    {example}",
@@ -102,6 +144,42 @@ def build_parser() -> argparse.ArgumentParser:
     command("match", cmd_match, "read questions from stdin, one a line, and write one JSON line "
             "per question: answered, choose or routed",
             "echo '身份证丢了怎么补办' | python bot.py match --knowledge knowledge")
+
+    summary = ("review the transcripts: list, show, search, sample (spot checks) and export "
+               "conversations; citizens are shown by pseudonym")
+    t = sub.add_parser("transcripts", help=summary, description=summary,
+                       epilog="Example:\n\n    python bot.py transcripts search 户口迁移 --month",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.set_defaults(func=cmd_transcripts)
+    actions = t.add_subparsers(title="actions", metavar="ACTION", dest="action", required=True)
+
+    def action(name: str, summary: str, example: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, help=summary, description=summary,
+                               epilog=f"Example:\n\n    {example}",
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        _add_database(p)
+        return p
+
+    p = action("list", "one line per conversation: id, start, citizen, questions, rating",
+               "python bot.py transcripts list --day 2025-03-03")
+    _add_period(p)
+    p.add_argument("--limit", type=int, metavar="N", help="only the last N conversations")
+    p = action("show", "every message of one conversation, both ways, with its time",
+               "python bot.py transcripts show 42")
+    p.add_argument("id", type=int, help="the conversation's id (from list or search)")
+    p = action("search", "messages containing TEXT (full-text search over Chinese), newest first",
+               "python bot.py transcripts search 公积金提取 --month 2025-03")
+    p.add_argument("text", help="what to look for (three characters or more is fastest)")
+    _add_period(p)
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (default 50)")
+    p = action("sample", "N conversations drawn at random from a period, in full (定期抽查)",
+               "python bot.py transcripts sample 10 --month 2025-03 --seed 7")
+    p.add_argument("n", type=int, metavar="N", help="how many conversations")
+    _add_period(p)
+    p.add_argument("--seed", type=int, help="draw the same sample again with the same seed")
+    p = action("export", "JSON lines, one conversation a line, for other tools",
+               "python bot.py transcripts export --month 2025-03 > 2025-03.jsonl")
+    _add_period(p)
     return parser
 
 
@@ -119,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.func(args, config)
+    except (ReviewError, PeriodError) as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2 if isinstance(e, PeriodError) else 1
     except BrokenPipeError:
         # The reader left (`bot.py match | head`): stop quietly. Point stdout at devnull
         # so that the flush at exit does not fail on the closed pipe a second time.

@@ -6,8 +6,11 @@ a one-line message that names the key.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -31,6 +34,14 @@ class Config:
     database: Path = HERE / "chuangkou.db"
     supervisors: tuple[int, ...] = ()
     idle_minutes: float = 10.0
+    # The hall's clock: days and months of reports, and the closing time, are local.
+    timezone: str = "Asia/Shanghai"
+    # When the day's report goes to the supervisors (None: never by itself).
+    closing_time: time | None = time(17, 30)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 # key -> (types accepted, description used in messages)
@@ -40,7 +51,10 @@ _KEYS = {
     "database": (str, "a file path"),
     "supervisors": (list, "a list of Telegram user ids"),
     "idle_minutes": ((int, float), "a number of minutes"),
+    "timezone": (str, "a time zone name such as Asia/Shanghai"),
+    "closing_time": (str, 'a time of day such as "17:30", or empty for none'),
 }
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 _TELEGRAM_KEYS = ("token", "base_url", "base_file_url")
 
 
@@ -70,6 +84,8 @@ def load_config(path: Path | None = None, environ: os._Environ | dict | None = N
             raise ConfigError(f"{path}: unknown setting '{key}'")
         types, what = _KEYS[key]
         if value is None:
+            if key == "closing_time":
+                values[key] = None  # written but left empty: no daily report
             continue
         if not isinstance(value, types) or isinstance(value, bool):
             raise ConfigError(f"{path}: '{key}' must be {what}")
@@ -95,6 +111,17 @@ def load_config(path: Path | None = None, environ: os._Environ | dict | None = N
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise ConfigError(f"{path}: 'supervisors' must be a list of Telegram user ids (numbers)")
         values["supervisors"] = tuple(ids)
+    if "timezone" in values:
+        try:
+            ZoneInfo(values["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{path}: 'timezone' {values['timezone']!r} is not a known time "
+                              "zone (e.g. Asia/Shanghai)") from None
+    if values.get("closing_time") is not None:
+        m = _CLOCK.fullmatch(values["closing_time"].strip())
+        if not m:
+            raise ConfigError(f"{path}: 'closing_time' must be a time of day such as \"17:30\"")
+        values["closing_time"] = time(int(m.group(1)), int(m.group(2)))
     if values.get("idle_minutes", 1) <= 0:
         raise ConfigError(f"{path}: 'idle_minutes' must be more than 0")
     return Config(**values)

@@ -72,6 +72,9 @@ def test_bad_value_raises_config_error(tmp_path):
         ("supervisors: [alice]\n", "'supervisors'"),
         ("idle_minutes: soon\n", "'idle_minutes'"),
         ("idle_minutes: 0\n", "'idle_minutes'"),
+        ("timezone: Mars/Olympus\n", "'timezone'"),
+        ("closing_time: '25:00'\n", "'closing_time'"),
+        ("closing_time: 1730\n", "'closing_time'"),
         ("telegram:\n  tokn: x\n", "'telegram.tokn'"),
         ("knowledge: [a\n", "not valid YAML"),
         ("- knowledge\n- database\n", "must be a mapping"),
@@ -93,3 +96,21 @@ def test_missing_explicit_config_is_one_line_and_exit_2(run_bot, tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [f"bot.py: {tmp_path / 'nowhere.yaml'}: no such config file"]
+
+
+def test_the_halls_clock(tmp_path):
+    path = write(tmp_path / "config.yaml", 'timezone: Asia/Urumqi\nclosing_time: "18:05"\n')
+    c = load_config(path, environ={})
+    assert (c.timezone, c.closing_time.isoformat()) == ("Asia/Urumqi", "18:05:00")
+    assert str(c.zone) == "Asia/Urumqi"
+    assert load_config(write(tmp_path / "none.yaml", "closing_time:\n"), environ={}).closing_time is None
+    assert Config().timezone == "Asia/Shanghai" and Config().closing_time.isoformat() == "17:30:00"
+
+
+def test_the_example_config_is_valid_and_documents_every_setting():
+    example = config.HERE / "config.example.yaml"
+    c = load_config(example, environ={})
+    assert c.closing_time is not None
+    text = example.read_text(encoding="utf-8")
+    for key in config._KEYS:
+        assert f"\n{key}:" in text or text.startswith(f"{key}:"), key
