@@ -433,14 +433,17 @@ class Matcher:
         return Assessment(tuple(ranked), tuple(windows))
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
-        """The lexicon's standard words for what the question says, each weighing what
-        the citizen's own word weighs."""
+        """The lexicon's standard words for what the question says. Each weighs what the
+        citizen's own word weighs, or its own weight if less: a general word of the guides
+        (登记, 办理) must not pull a question to whichever window lists it."""
         if not self._lexicon_re:
             return []
         out = []
         for said in set(self._lexicon_re.findall(simplify(question))):
             weight = self.word_weight(said)
-            out += [(w, weight) for std in self._lexicon[said] for w in self._standard_words[std]]
+            out += [
+                (w, min(weight, self.word_weight(w))) for std in self._lexicon[said] for w in self._standard_words[std]
+            ]
         return out
 
     def decide(self, a: Assessment) -> Match:

@@ -96,6 +96,7 @@ def test_choice_offers_two_to_four_best_first(matcher):
         ("完税证明在哪开", "tax"),
         ("企业年报怎么报", "market"),
         ("婚姻状况证明在哪开", "marriage"),
+        ("我想改名字，户口本上的名字怎么改", "hukou"),
     ],
 )
 def test_hall_business_with_no_item_goes_to_its_window(matcher, question, window):
@@ -104,10 +105,10 @@ def test_hall_business_with_no_item_goes_to_its_window(matcher, question, window
 
 
 # Known weaknesses, kept visible: strict, so that a fix shows up as a passing test to keep.
-@pytest.mark.xfail(strict=True, reason="words shared with items (医保, 身份证, 名字) outweigh the topic")
+@pytest.mark.xfail(strict=True, reason="words shared with items (医保, 身份证) outweigh the topic")
 @pytest.mark.parametrize(
     "question, window",
-    [("医保家庭共济怎么开通", "medical-insurance"), ("临时身份证怎么办", "hukou"), ("我想改名字，户口本上的名字怎么改", "hukou")],
+    [("医保家庭共济怎么开通", "medical-insurance"), ("临时身份证怎么办", "hukou")],
 )
 def test_a_topic_no_item_covers_is_routed_not_offered(matcher, question, window):
     m = matcher.match(question)
