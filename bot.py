@@ -104,6 +104,14 @@ def cmd_transcripts(args, config) -> int:
     return review.export_command(database, out, _period(args, config))
 
 
+def cmd_report(args, config) -> int:
+    from transcripts.report import names_from, report_command
+
+    base, phrases = _load_all(args.knowledge or config.knowledge)
+    return report_command(args.database or config.database, sys.stdout, _period(args, config),
+                          names_from(base, phrases), args.html)
+
+
 def _add_period(p: argparse.ArgumentParser, default: str = "all time") -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--day", nargs="?", const="", metavar="YYYY-MM-DD",
@@ -147,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = ("review the transcripts: list, show, search, sample (spot checks) and export "
                "conversations; citizens are shown by pseudonym")
+    p = command("report", cmd_report, "the report of a day or a month for supervisors: "
+                "enquiries, outcomes, items, windows, unanswered questions, ratings, complaints",
+                "python bot.py report --month 2025-03 --html 2025-03.html")
+    _add_period(p)
+    _add_database(p)
+    p.add_argument("--html", type=Path, metavar="FILE",
+                   help="also write the report as an HTML page with charts (opens offline)")
+    p.set_defaults(since=None, until=None)
+
     t = sub.add_parser("transcripts", help=summary, description=summary,
                        epilog="Example:\n\n    python bot.py transcripts search 户口迁移 --month",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
