@@ -456,6 +456,11 @@ class Matcher:
                 return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
             if best >= th.choose:
                 near = [it for it, s in a.ranked[:MAX_CHOICES] if s >= max(th.choose, best - th.band)]
+                # Two readings of a question may belong to two windows (上户口 or 医保?),
+                # but three or more items of several windows are not one question's
+                # readings: they only share a word (丢了怎么补).
+                if len(near) > 2 and len({it.window for it in near}) > 1:
+                    near = []
                 if len(near) >= 2:
                     return Match(CHOOSE, self.base.window_of(near[0]), candidates=tuple(near), score=best)
         window, fit = a.windows[0] if a.windows else (self.base.default_window, 0.0)

@@ -148,6 +148,12 @@ def test_near_duplicate_items_are_told_apart(matcher, question, item):
     assert answered(matcher, question) == item
 
 
+def test_items_sharing_only_a_word_are_not_offered_together(matcher):
+    # 补 fits 营业执照, 房产证 and 社保卡 alike; a choice between them would be nonsense.
+    m = matcher.match("营业执照正本丢了怎么补")
+    assert m.status != CHOOSE or len(m.candidates) == 2 or len({c.window for c in m.candidates}) == 1
+
+
 def test_a_used_car_is_not_a_second_hand_house(matcher):
     # 二手车过户 shares 二手 and 过户 with 二手房过户: sending the citizen home with a
     # house-transfer list would be the worst outcome.
@@ -167,6 +173,7 @@ def test_any_text_gets_a_well_formed_decision(matcher, text):
         assert m.item.id in matcher.base.items and m.window.id == m.item.window
     elif m.status == CHOOSE:
         assert 2 <= len(m.candidates) <= 4 and len(set(m.candidates)) == len(m.candidates)
+        assert len(m.candidates) == 2 or len({c.window for c in m.candidates}) == 1
     else:
         assert m.status == ROUTED and m.item is None and not m.candidates
     assert 0.0 <= m.score <= 1.0 + 1e-9
