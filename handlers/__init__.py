@@ -11,6 +11,7 @@ def add_handlers(app) -> None:
     # Imported here so that the terminal and `bot.py check` never load Telegram.
     from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+    from . import supervisor
     from . import telegram as tg
 
     new = filters.UpdateType.MESSAGE  # not edits: an edited "/start" is not a new start
@@ -19,6 +20,8 @@ def add_handlers(app) -> None:
     app.add_handler(CommandHandler(["help", "windows", "hours", "cancel"], tg.command, filters=new))
     # Edits before text: filters.TEXT would match an edited text as well.
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, tg.edited))
+    # /report for supervisors: before "any other command", which would take it.
+    app.add_handler(CommandHandler("report", supervisor.report, filters=new))
     # Any other command, after the known ones.
     app.add_handler(MessageHandler(new & filters.COMMAND, tg.unknown_command))
     app.add_handler(MessageHandler(new & filters.TEXT, tg.text))

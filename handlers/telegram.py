@@ -298,7 +298,8 @@ def _quote(update: Update) -> int | None:
 
 
 async def post_init(app: Application) -> None:
-    """Open the store, make the clerk, restart the idle timers, set the command menu."""
+    """Open the store, make the clerk, restart the idle timers, schedule the daily report,
+    set the command menu."""
     d = app.bot_data
     store = Store(d["config"].database)
     d["store"] = store
@@ -307,6 +308,9 @@ async def post_init(app: Application) -> None:
     for chat, due in store.idle_timers():
         if chat.channel == CHANNEL:
             schedule_idle(app, chat, due)
+    from .supervisor import schedule_daily
+
+    schedule_daily(app)
     commands = [BotCommand(name, description) for name, description in d["phrases"].commands.items()]
     try:
         await app.bot.set_my_commands(commands)

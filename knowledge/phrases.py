@@ -93,6 +93,8 @@ PHRASES: dict[str, Fields] = {
     "unknown_command": Fields(),
     "error": Fields(),
     "terminal_pick": Fields(),
+    "report_refused": Fields(),
+    "report_private": Fields(),
 }
 BUTTONS = ("common", "windows", "hours", "more", "done")
 COMMANDS = ("start", "help", "windows", "hours", "cancel")
