@@ -112,6 +112,12 @@ def cmd_report(args, config) -> int:
                           names_from(base, phrases), args.html)
 
 
+def cmd_review(args, config) -> int:
+    from transcripts.browse import review_command
+
+    return review_command(args.database or config.database, config.zone, args.port)
+
+
 def _add_period(p: argparse.ArgumentParser, default: str = "all time") -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--day", nargs="?", const="", metavar="YYYY-MM-DD",
@@ -163,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", type=Path, metavar="FILE",
                    help="also write the report as an HTML page with charts (opens offline)")
     p.set_defaults(since=None, until=None)
+
+    summary = ("browse the database read-only in a web browser (Datasette on 127.0.0.1, "
+               "canned queries, no arbitrary SQL, pseudonyms only)")
+    p = sub.add_parser("review", help=summary, description=summary,
+                       epilog="Example:\n\n    python bot.py review --port 8001",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=cmd_review)
+    _add_database(p)
+    p.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
 
     t = sub.add_parser("transcripts", help=summary, description=summary,
                        epilog="Example:\n\n    python bot.py transcripts search 户口迁移 --month",
