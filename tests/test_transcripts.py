@@ -146,3 +146,19 @@ def test_every_transcripts_action_help_ends_with_an_example(run_bot, action):
     result = run_bot("transcripts", action, "--help")
     assert result.returncode == 0
     assert "python bot.py transcripts " + action in result.stdout.rsplit("Example:", 1)[1]
+
+
+def test_every_supervisor_command_and_setting_is_documented():
+    from bot import build_parser
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name in commands:
+        assert f"python bot.py {name}" in readme or name == "run", name
+    actions = commands["transcripts"]._subparsers._group_actions[0].choices
+    for action in actions:
+        assert f"python bot.py transcripts {action}" in readme, action
+    for words in ("report --day", "report --month", "--html", "/report", "closing_time",
+                  "supervisors", "timezone"):
+        assert words in readme, words
