@@ -20,9 +20,7 @@ from pathlib import Path
 
 from config import ConfigError, load_config
 from knowledge import check
-from knowledge.cli import match_lines
 from knowledge.load import KnowledgeError, load_base
-from knowledge.match import Matcher
 from knowledge.model import Base
 from knowledge.phrases import Phrases, load_phrases
 from transcripts.errors import PeriodError, ReviewError
@@ -30,10 +28,18 @@ from transcripts.errors import PeriodError, ReviewError
 PROG = "bot.py"
 
 
-def _load(folder: Path) -> tuple[Base, Matcher]:
+def _matcher(base: Base):
+    # Imported only where questions are matched: the matcher's word lists take a third of
+    # a second to load, which reports and reviews do not need.
+    from knowledge.match import Matcher
+
+    return Matcher(base)
+
+
+def _load(folder: Path) -> tuple[Base, object]:
     """The base and its matcher; or the base's problems on stderr, and exit 1."""
     base, _ = _load_all(folder, phrases=False)
-    return base, Matcher(base)
+    return base, _matcher(base)
 
 
 def _load_all(folder: Path, phrases: bool = True) -> tuple[Base, Phrases | None]:
@@ -54,13 +60,13 @@ def cmd_run(args, config) -> int:
         # Imported only here: Telegram takes a second to load, and the terminal needs none of it.
         from handlers.telegram import run
 
-        return run(config, base, Matcher(base), phrases)
+        return run(config, base, _matcher(base), phrases)
     from handlers.clerk import Clerk
     from handlers.terminal import chat
     from transcripts.store import Store
 
     store = Store(config.database)
-    clerk = Clerk(base, Matcher(base), phrases, store, idle=timedelta(minutes=config.idle_minutes))
+    clerk = Clerk(base, _matcher(base), phrases, store, idle=timedelta(minutes=config.idle_minutes))
     try:
         chat(clerk, sys.stdin, sys.stdout, prompt=sys.stdin.isatty())
     except KeyboardInterrupt:
@@ -77,6 +83,8 @@ def cmd_check(args, config) -> int:
 
 def cmd_match(args, config) -> int:
     _, matcher = _load(args.knowledge or config.knowledge)
+    from knowledge.cli import match_lines
+
     match_lines(matcher, sys.stdin, sys.stdout)
     return 0
 
