@@ -1,5 +1,6 @@
 """Reports: figures against a hand-counted fixture on a real database file; Markdown and HTML."""
 import re
+from xml.etree import ElementTree
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -146,6 +147,8 @@ def test_html_has_its_charts_inline_and_needs_no_network(db, names):
     assert not re.search(r"""(src|href)=["']?https?:""", page)
     assert "<script src" not in page and "@import" not in page
     assert "代开发票（金额&lt;10万元）" in page  # escaped
+    for svg in re.findall(r"<svg.*?</svg>", page, re.S):
+        ElementTree.fromstring(svg)  # each chart is well-formed SVG
 
 
 def test_grouping_puts_rewordings_together_and_keeps_apart_what_differs():

@@ -77,6 +77,15 @@ def test_every_valid_id_number_is_masked_wherever_it_stands(area, born, seq, bef
     assert mask(f"{before}{number}{after}") == f"{before}[ID]{after}"
 
 
+@given(prefix=st.sampled_from("3456789"), rest=st.integers(0, 999_999_999),
+       style=st.sampled_from([lambda n: n, lambda n: "+86" + n, lambda n: f"{n[:3]} {n[3:7]} {n[7:]}",
+                              lambda n: f"{n[:3]}-{n[3:7]}-{n[7:]}"]),
+       before=st.sampled_from(["我的手机", "电话：", "打", ""]), after=st.sampled_from(["，谢谢", "找我", ""]))
+def test_every_mobile_number_is_masked_wherever_it_stands(prefix, rest, style, before, after):
+    number = style(f"1{prefix}{rest:09d}")
+    assert mask(f"{before}{number}{after}") == f"{before}[MOBILE]{after}"
+
+
 @given(st.integers(0, 999))
 def test_counts_and_dates_are_never_masked(n):
     for text in (f"{n}号窗口", f"{n}个工作日", f"{1900 + n}年", f"{n}元"):
