@@ -1,5 +1,7 @@
 """The store's schema, migrations, masking and pseudonyms, on real database files."""
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from transcripts.migrations import MIGRATIONS, V1_SCHEMA, version
 from transcripts.privacy import id_number_ok, luhn_ok, mask, pseudonym
 from transcripts.store import Chat, Store
 
+ROOT = Path(__file__).resolve().parent.parent
 V1_DUMP = Path(__file__).parent / "data" / "store_v1.sql"
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
 
@@ -177,8 +180,23 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch
     def broken(db):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(MIGRATIONS._migrations[1], "fn", broken)
+    monkeypatch.setattr(MIGRATIONS._migrations[2], "fn", broken)
     with pytest.raises(RuntimeError):
         Store(path)
+    # All or nothing: not even the first two are recorded, no column was added.
     assert rows(path, "messages") == before
-    assert version(Database(path)) == ["m001_initial"]
+    assert version(Database(path)) == []
+    assert "citizen" not in Database(path)["messages"].columns_dict
+
+
+def test_two_processes_opening_an_old_file_at_once_migrate_it_once(tmp_path):
+    path = v1_database(tmp_path / "old.db")
+    code = ("import sys; sys.path.insert(0, '.'); from transcripts.store import Store; "
+            f"Store({str(path)!r}).close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    assert version(Database(path)) == [m.name for m in MIGRATIONS._migrations]
+    assert len(rows(path, "messages")) == len([r for r in V1_DUMP.read_text(encoding="utf-8")
+                                               .splitlines() if r.startswith('INSERT INTO "messages"')])

@@ -1,9 +1,9 @@
 """The store's schema, as a named, ordered set of migrations (``sqlite_utils.migrations``).
 
 sqlite-utils 4.2 ships ``Migrations``: each function below runs once per database, in
-order, inside a transaction together with its record in ``_sqlite_migrations``. A
-database written by an older version of the bot is upgraded in place when the store
-opens it; no row is lost (the migrations add tables, columns, indexes and views, and
+order, together with its record in ``_sqlite_migrations``; ``migrate`` runs all that are
+pending in one transaction. A database written by an older version of the bot is
+upgraded in place when the store opens it; no row is lost (the migrations add tables, columns, indexes and views, and
 fill the new columns from what is there).
 
 Never edit a migration that has shipped: add the next one.
@@ -149,8 +149,22 @@ def secret_of(db: Database) -> str:
 
 
 def migrate(db: Database) -> None:
-    """Bring ``db`` to the latest schema (a no-op when it is there already)."""
-    MIGRATIONS.apply(db)
+    """Bring ``db`` to the latest schema (a no-op when it is there already).
+
+    All pending migrations run in one transaction taken with ``BEGIN IMMEDIATE``: the
+    upgrade is all or nothing, and when two processes open an old file at once (the bot
+    and ``bot.py report``), one migrates while the other waits, then finds nothing to do.
+    """
+    if not MIGRATIONS.pending(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        MIGRATIONS.apply(db)  # each migration in a savepoint of this transaction
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def version(db: Database) -> list[str]:
