@@ -116,6 +116,8 @@ def cmd_report(args, config) -> int:
     from transcripts.report import names_from, report_command
 
     base, phrases = _load_all(args.knowledge or config.knowledge)
+    if args.day is None and args.month is None and args.since is None and args.until is None:
+        args.day = ""  # no period named: today's report
     return report_command(args.database or config.database, sys.stdout, _period(args, config),
                           names_from(base, phrases), args.html)
 
@@ -169,14 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     summary = ("review the transcripts: list, show, search, sample (spot checks) and export "
                "conversations; citizens are shown by pseudonym")
-    p = command("report", cmd_report, "the report of a day or a month for supervisors: "
-                "enquiries, outcomes, items, windows, unanswered questions, ratings, complaints",
+    p = command("report", cmd_report, "the report of a day (default: today) or a month for "
+                "supervisors: enquiries, outcomes, items, windows, unanswered questions, "
+                "ratings, complaints",
                 "python bot.py report --month 2025-03 --html 2025-03.html")
-    _add_period(p)
+    _add_period(p, default="today")
     _add_database(p)
     p.add_argument("--html", type=Path, metavar="FILE",
                    help="also write the report as an HTML page with charts (opens offline)")
-    p.set_defaults(since=None, until=None)
 
     summary = ("browse the database read-only in a web browser (Datasette on 127.0.0.1, "
                "canned queries, no arbitrary SQL, pseudonyms only)")

@@ -175,3 +175,15 @@ def test_bot_py_report_prints_markdown_and_writes_html(db, names, tmp_path, run_
 def test_report_help_ends_with_an_example(run_bot, command):
     result = run_bot(command, "--help")
     assert "python bot.py report" in result.stdout.rsplit("Example:", 1)[1]
+
+
+def test_report_without_a_period_is_todays_and_a_span_is_named(db, names, run_bot):
+    path = Path(db.conn.execute("pragma database_list").fetchone()[2])
+    today = datetime.now(ZONE).date().isoformat()
+    result = run_bot("report", "--database", str(path), "--knowledge", str(ROOT / "knowledge"))
+    assert result.returncode == 0, result.stderr
+    assert f"日报（{today}）" in result.stdout.splitlines()[0]
+    result = run_bot("report", "--since", "2025-03-01", "--until", "2025-03-03",
+                     "--database", str(path), "--knowledge", str(ROOT / "knowledge"))
+    assert "报表（2025-03-01..2025-03-03）" in result.stdout.splitlines()[0]
+    assert "- 咨询问题：7 个" in result.stdout.splitlines()

@@ -60,7 +60,7 @@ def span(since: str | None, until: str | None, zone: ZoneInfo) -> Period:
     """From ``since`` to ``until`` (both days included, YYYY-MM-DD); open ends allowed."""
     start = _date(since) if since else date(2000, 1, 1)
     end = _date(until) if until else date(9998, 12, 31)
-    label = f"{since or ''}..{until or ''}"
+    label = f"{since or ''}..{until or ''}" if since or until else "all"
     return Period(label, "span", _midnight(start, zone), _midnight(end + timedelta(days=1), zone))
 
 
