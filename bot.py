@@ -124,8 +124,13 @@ def cmd_report(args, config) -> int:
 
 def cmd_review(args, config) -> int:
     from transcripts.browse import review_command
+    from transcripts.report import names_from
 
-    return review_command(args.database or config.database, config.zone, args.port)
+    base, phrases = _load_all(args.knowledge or config.knowledge)
+    names = names_from(base, phrases)
+    return review_command(args.database or config.database, config.zone, args.port,
+                          title=names["hall"], item_names=names["item_names"],
+                          window_names=names["window_names"])
 
 
 def _add_period(p: argparse.ArgumentParser, default: str = "all time") -> None:
@@ -187,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=cmd_review)
     _add_database(p)
+    p.add_argument("--knowledge", type=Path, metavar="DIR",
+                   help="knowledge base folder, for the items' and windows' names "
+                        "(default: the config's 'knowledge')")
     p.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
 
     t = sub.add_parser("transcripts", help=summary, description=summary,

@@ -47,6 +47,10 @@ def database(tmp_path):
     store.end_exchange(ex, now, "done")
     store.rate(ex, 1, "非常不满意", now)
     store.give_reason(ex, "没说清楚")
+    m = store.add_message(anna, ex, now, "in", "text", "换身份证")
+    store.add_decision(m, "answered", "id-card-renew", "hukou", [], 0.9)
+    store.add_message(anna, ex, now, "in", "press", "item:id-card-renew")
+    store.add_message(anna, ex, now, "in", "press", "item:o'brien-item")
     ex2 = store.open_exchange(ben, now)
     m2 = store.add_message(ben, ex2, now, "in", "text", "我要投诉")
     store.add_complaint(ex2, m2, now, "complaint", "我要投诉")
@@ -97,11 +101,13 @@ def test_review_starts_and_canned_queries_answer_over_http(review):
     status, body = get(review + "/today.json?_shape=array")
     assert status == 200 and len(json.loads(body)) == 2
     status, body = get(review + "/unanswered.json?_shape=array")
-    assert [(r["question"], r["asked"]) for r in json.loads(body)] == [("狗证在哪办，电话[MOBILE]", 1)]
+    assert [(r["question"], r["window"], r["asked"]) for r in json.loads(body)] == [
+        ("狗证在哪办，电话[MOBILE]", "1号窗口（综合咨询导引窗口）", 1)]
     status, body = get(review + "/complaints.json?_shape=array")
     assert [r["text"] for r in json.loads(body)] == ["我要投诉"]
     status, body = get(review + "/busiest_items.json?_shape=array")
-    assert status == 200
+    assert [(r["item"], r["direct"], r["chosen"]) for r in json.loads(body)] == [
+        ("居民身份证换领", 1, 1), ("o'brien-item", 0, 1)]  # a title from the base, else the id
 
 
 def test_review_is_locked_down(review):

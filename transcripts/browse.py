@@ -21,6 +21,7 @@ import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from .migrations import REVIEW_VIEWS
@@ -32,8 +33,21 @@ CLOSED_TABLES = ("exchanges", "messages", "conversations", "pending", "complaint
                  "messages_fts_docsize", "messages_fts_config", "messages_fts_content")
 
 
-def canned_queries(zone: ZoneInfo) -> dict[str, dict]:
-    """The review's canned queries; ``zone`` says when the hall's day starts."""
+def _names_cte(name: str, names: Mapping[str, str]) -> str:
+    """A CTE ``name(id, title)`` holding ``names``: the knowledge base's titles, written
+    into the query because the database does not hold them."""
+    if not names:
+        return f"{name}(id, title) as (select null, null where 0)"
+    quote = lambda t: "'" + str(t).replace("'", "''") + "'"  # noqa: E731
+    rows = ", ".join(f"({quote(k)}, {quote(v)})" for k, v in names.items())
+    return f"{name}(id, title) as (values {rows})"
+
+
+def canned_queries(zone: ZoneInfo, item_names: Mapping[str, str] = {},
+                   window_names: Mapping[str, str] = {}) -> dict[str, dict]:
+    """The review's canned queries; ``zone`` says when the hall's day starts; items and
+    windows are shown by their names when the knowledge base gives them."""
+    items, windows = _names_cte("items", item_names), _names_cte("windows", window_names)
     minutes = int(datetime.now(zone).utcoffset().total_seconds() // 60)
     # The start of the hall's today, as a UTC stamp prefix: stored stamps compare after it.
     today = (f"strftime('%Y-%m-%dT%H:%M:%S', date('now', '{minutes:+d} minutes'), "
@@ -49,10 +63,13 @@ def canned_queries(zone: ZoneInfo) -> dict[str, dict]:
             "title": "Unanswered questions",
             "description": "Questions routed to a window over the last 30 days, most asked "
                            "first: what to add to the knowledge base.",
-            "sql": "select text as question, window, count(*) as asked, max(time) as last_asked "
-                   "from messages where status = 'routed' and time >= "
+            "sql": f"with {windows} select text as question, "
+                   "coalesce(windows.title, window) as window, count(*) as asked, "
+                   "max(time) as last_asked from messages left join windows "
+                   "on windows.id = messages.window where status = 'routed' and time >= "
                    "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-30 days') "
-                   "group by text, window order by asked desc, last_asked desc limit 200",
+                   "group by text, messages.window order by asked desc, last_asked desc "
+                   "limit 200",
         },
         "low_ratings": {
             "title": "Low ratings with reasons",
@@ -70,20 +87,23 @@ def canned_queries(zone: ZoneInfo) -> dict[str, dict]:
             "title": "Busiest items",
             "description": "Items by questions answered directly and choices picked, last 30 "
                            "days.",
-            "sql": "select item, sum(direct) as direct, sum(chosen) as chosen, "
+            "sql": f"with {items} select coalesce(items.title, item) as item, "
+                   "sum(direct) as direct, sum(chosen) as chosen, "
                    "sum(direct) + sum(chosen) as total from ("
                    "select item, 1 as direct, 0 as chosen from messages "
                    "where status = 'answered' and time >= "
                    "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-30 days') "
                    "union all select substr(text, 6), 0, 1 from messages "
                    "where kind = 'press' and text like 'item:%' and time >= "
-                   "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-30 days')) "
-                   "group by item order by total desc limit 100",
+                   "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-30 days')) as x "
+                   "left join items on items.id = x.item "
+                   "group by x.item order by total desc limit 100",
         },
     }
 
 
-def metadata(name: str, zone: ZoneInfo, title: str = "") -> dict:
+def metadata(name: str, zone: ZoneInfo, title: str = "", item_names: Mapping[str, str] = {},
+             window_names: Mapping[str, str] = {}) -> dict:
     """Datasette's metadata for the database named ``name`` (its file's stem)."""
     tables = {t: {"allow": False, "hidden": True} for t in CLOSED_TABLES}
     tables.update({v: {"description": "Pseudonyms only; no Telegram ids."} for v in REVIEW_VIEWS})
@@ -91,7 +111,8 @@ def metadata(name: str, zone: ZoneInfo, title: str = "") -> dict:
         "title": title or "Transcripts review",
         "description": "Read-only. Citizens appear by pseudonym.",
         "allow_sql": False,
-        "databases": {name: {"tables": tables, "queries": canned_queries(zone)}},
+        "databases": {name: {"tables": tables,
+                             "queries": canned_queries(zone, item_names, window_names)}},
     }
 
 
@@ -104,7 +125,8 @@ def serve_args(path: Path, metadata_file: Path, port: int, host: str = "127.0.0.
             "--setting", "allow_csv_stream", "off"]
 
 
-def review_command(path: Path, zone: ZoneInfo, port: int = DEFAULT_PORT, title: str = "") -> int:
+def review_command(path: Path, zone: ZoneInfo, port: int = DEFAULT_PORT, title: str = "",
+                   item_names: Mapping[str, str] = {}, window_names: Mapping[str, str] = {}) -> int:
     """Serve ``path`` with Datasette on 127.0.0.1:``port`` until Ctrl-C or SIGTERM."""
     from datasette.cli import cli
 
@@ -113,7 +135,8 @@ def review_command(path: Path, zone: ZoneInfo, port: int = DEFAULT_PORT, title: 
         pass
     with tempfile.TemporaryDirectory(prefix="chuangkou-review-") as tmp:
         meta = Path(tmp) / "metadata.json"
-        meta.write_text(json.dumps(metadata(path.stem, zone, title), ensure_ascii=False,
+        meta.write_text(json.dumps(metadata(path.stem, zone, title, item_names, window_names),
+                                   ensure_ascii=False,
                                    indent=2), encoding="utf-8")
         print(f"Reviewing {path} read-only at http://127.0.0.1:{port}/{path.stem} "
               "(Ctrl-C stops)", flush=True)
