@@ -85,6 +85,16 @@ def says_any(text: str, words: tuple[str, ...]) -> bool:
     return any(w in folded for w in words)
 
 
+def asks_only(text: str, asking: tuple[str, ...], besides: tuple[str, ...]) -> bool:
+    """True if ``text`` asks something of ``asking`` and says none of ``besides`` in its
+    other clauses: 投诉电话是多少 asks for a number; 投诉电话是多少？5号窗口态度很差，
+    我要投诉 also complains."""
+    clauses = [c for c in _NOT_WORDS.split(text.casefold()) if c]
+    asked = [c for c in clauses if says_any(c, asking)]
+    rest = [c for c in clauses if c not in asked]
+    return bool(asked) and not any(says_any(c, besides) for c in rest)
+
+
 class Clerk:
     """The window clerk for one hall: base, matcher, phrases and the store."""
 
@@ -207,6 +217,11 @@ class Clerk:
                 return self._end(chat, st, now, "goodbye")
             if only_words(text, filler):
                 return self._done(chat, st, now, [self._reply("more", buttons=self._after(st.exchange))])
+            # Asking the complaint line's number (投诉电话是多少) is a question, not a complaint.
+            if asks_only(text, words["phone"], words["complaint"] + words["suggestion"]):
+                self.store.count_question(st.exchange)
+                reply = self._reply("phone", before=before, buttons=self._after(st.exchange))
+                return self._done(chat, st, now, [reply])
             for kind in ("complaint", "suggestion"):
                 if says_any(text, words[kind]):
                     self.store.add_complaint(st.exchange, message, now, kind, text)

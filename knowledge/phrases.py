@@ -74,6 +74,8 @@ PHRASES: dict[str, Fields] = {
     "complaint": Fields(),
     "suggestion": Fields(),
     "praise": Fields(),
+    # Its whole point is the numbers: a staff edit must not lose them.
+    "phone": Fields(required=("hotline", "complaint_hotline")),
     "patience": Fields(),
     "rate": Fields(),
     "idle_end": Fields(),
@@ -98,8 +100,8 @@ PHRASES: dict[str, Fields] = {
 }
 BUTTONS = ("common", "windows", "hours", "more", "done")
 COMMANDS = ("start", "help", "windows", "hours", "cancel")
-WORDS = ("hello", "goodbye", "filler", "complaint", "suggestion", "praise", "upset", "fee",
-         "time_limit")
+WORDS = ("hello", "goodbye", "filler", "complaint", "suggestion", "phone", "praise", "upset",
+         "fee", "time_limit")
 RATING_LEVELS = 5  # 政务服务"好差评": five levels, best first
 COMMAND_DESCRIPTION_MAX = 256  # Telegram's limit
 SECTIONS = ("phrases", "buttons", "commands", "rating", "words", "common_items")

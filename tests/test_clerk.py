@@ -207,6 +207,28 @@ def test_complaint_and_suggestion_are_thanked_and_registered(desk):
     assert desk.matcher.asked == []
 
 
+@pytest.mark.parametrize("question", ["投诉电话是多少", "你们的投诉电话多少？", "举报电话是多少",
+                                      "请问一下，投诉热线是多少", "你们电话是多少啊"])
+def test_asking_for_the_complaint_line_gets_the_numbers_and_is_no_complaint(desk, question):
+    desk.clerk.start(ANNA)
+    assert one(desk.clerk.text(ANNA, question)) == (
+        "好的，测试镇政务服务中心的联系电话如下：\n咨询电话：0000-1111111\n投诉电话：0000-2222222\n"
+        "办公时间：周一至周五 9:00-17:00", after(1))
+    assert desk.rows("select * from complaints") == []
+    assert desk.rows("select questions from exchanges") == [{"questions": 1}]  # so it is rated
+    assert desk.matcher.asked == []
+
+
+@pytest.mark.parametrize("complaint", ["我要投诉5号窗口的工作人员态度很差",
+                                       "投诉电话是多少？5号窗口的工作人员态度很差，我要投诉"])
+def test_a_complaint_that_also_asks_the_number_is_still_registered(desk, complaint):
+    desk.clerk.start(ANNA)
+    assert one(desk.clerk.text(ANNA, complaint)) == (
+        "谢谢您，欢迎您监督和帮助！您反映的情况我们已经记录，会尽快核实处理。\n投诉电话：0000-2222222",
+        after(1))
+    assert desk.rows("select kind, text from complaints") == [{"kind": "complaint", "text": complaint}]
+
+
 def test_praise_gets_the_standard_words(desk):
     desk.clerk.start(ANNA)
     assert one(desk.clerk.text(ANNA, "你们服务真好，点赞")) == ("谢谢，这是我们应该做的。", after(1))

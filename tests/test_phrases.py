@@ -117,6 +117,21 @@ def test_a_required_placeholder_must_stay(tmp_path):
                               "contain the placeholder {window}"]
 
 
+def test_the_phone_answer_must_keep_both_numbers(tmp_path):
+    assert load_phrases(None).say("phone", hall="某中心", hotline="1", complaint_hotline="2",
+                                  hours="9:00") == "好的，某中心的联系电话如下：\n咨询电话：1\n投诉电话：2\n办公时间：9:00"
+    path, text = edited(tmp_path, "    投诉电话：{complaint_hotline}\n    办公时间：{hours}",
+                        "    办公时间：{hours}")
+    assert problems(path) == [f"phrases.yaml:{line_of(text, 'phone: |') + 1}: phrase 'phone' must "
+                              "contain the placeholder {complaint_hotline}"]
+    path, text = edited(tmp_path, "  phone: [电话是多少", "  phones: [电话是多少")
+    words = line_of(text, "\nwords:") + 1
+    assert problems(path) == [
+        f"phrases.yaml:{words}: missing word list 'phone'",
+        f"phrases.yaml:{line_of(text, 'phones:')}: warning: unknown word list 'phones' (did you "
+        "mean 'phone'?)"]
+
+
 def test_rating_must_be_the_five_levels(tmp_path):
     path, text = edited(tmp_path, "  - 非常不满意\n", "")
     assert problems(path) == [f"phrases.yaml:{line_of(text, '  - 非常满意')}: 'rating' must list "
