@@ -40,6 +40,8 @@ MAX_QUESTION = 1000  # characters; a longer message is not read as a question
 COMMON_ITEMS = 8  # menu size when phrases.yaml names no common item of this base
 LOW_RATING = 2  # 不满意 and 非常不满意 ask for the reason
 BUTTON_ID_MAX = 64  # bytes: Telegram's limit on callback_data, the tightest channel's
+# Replies that end with the goodbye when no exchange is open (走有送声: said once).
+SEEN_OFF = ("goodbye", "rate_thanks", "reason_thanks")
 _NOT_WORDS = re.compile(r"[\W_]+")  # punctuation, spaces, emoji
 
 
@@ -307,13 +309,16 @@ class Clerk:
             return self._end(chat, st, now, "idle", before=self.notices.lines("idle_end"))
 
     def leave(self, chat: Chat) -> Turn:
-        """The citizen left without a word (the terminal's quit or end of input)."""
+        """The citizen left without a word (the terminal's quit or end of input): the
+        goodbye, unless the last reply already said it (after a rating, say)."""
         now = self.clock()
         with self.store.atomic():
             st = self._load(chat)
             if st.exchange:
                 self.store.end_exchange(st.exchange, now, "left")
-            return self._done(chat, State(last_item=st.last_item), now, [self._reply("goodbye")],
+            seen_off = st.step == IDLE and self.store.last_said(chat) in SEEN_OFF
+            replies = [] if seen_off else [self._reply("goodbye")]
+            return self._done(chat, State(last_item=st.last_item), now, replies,
                               exchange=st.exchange)
 
     # == the steps behind the inputs ========================================================

@@ -161,6 +161,26 @@ def test_piped_chat_prints_the_notice_and_exits_at_eof(run_bot, tmp_path):
     assert said[2] == ("in", item.title)
 
 
+GOODBYE = "请慢走，欢迎您再来！"
+
+
+@pytest.mark.parametrize("lines, rating, reason", [
+    (["身份证过期了怎么换", "办完了", "1"], 5, None),  # 1. 非常满意, then the end of input
+    (["身份证过期了怎么换", "办完了", "5", "跑了两趟"], 1, "跑了两趟"),  # 非常不满意 and why
+    (["身份证过期了怎么换", "办完了"], None, None),  # left without rating: seen off at EOF
+    (["再见"], None, None),  # nothing asked: seen off at once
+], ids=["rated", "rated-low-with-reason", "not-rated", "goodbye-only"])
+def test_piped_chat_says_goodbye_once(run_bot, tmp_path, lines, rating, reason):
+    result = run_bot(input="".join(line + "\n" for line in lines))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(GOODBYE) == 1, result.stdout
+    assert result.stdout.endswith(GOODBYE + "\n")
+    with sqlite3.connect(tmp_path / "chat.db") as db:
+        assert db.execute("select count(*) from messages where text like ?",
+                          [f"%{GOODBYE}"]).fetchone() == (1,)
+        assert db.execute("select rating, reason from exchanges").fetchall() == [(rating, reason)]
+
+
 @pytest.mark.parametrize("command", ["run", "check", "match"])
 def test_every_command_help_ends_with_an_example(run_bot, command):
     result = run_bot(command, "--help")

@@ -147,6 +147,14 @@ class Store:
                "buttons": json.dumps(buttons, ensure_ascii=False) if buttons else None}
         return self.db["messages"].insert(row).last_pk
 
+    def last_said(self, chat: Chat) -> str | None:
+        """What the clerk's last message to this chat was (its ``said``); None before any."""
+        row = self.db.execute(
+            "select said from messages where channel = ? and chat_id = ? and user_id = ? "
+            "and direction = 'out' and kind = 'text' order by id desc limit 1",
+            [chat.channel, chat.chat_id, chat.user_id]).fetchone()
+        return row[0] if row else None
+
     def add_decision(self, message_id: int, status: str, item: str | None, window: str,
                      candidates: list[str], score: float) -> None:
         """The matcher's decision on the question in ``message_id``."""
