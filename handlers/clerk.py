@@ -321,6 +321,22 @@ class Clerk:
             return self._done(chat, State(last_item=st.last_item), now, replies,
                               exchange=st.exchange)
 
+    def failed(self, chat: Chat, kind: str, text: str) -> Turn:
+        """A step failed and wrote nothing (its transaction rolled back; the channel logs
+        why): record what the citizen sent and the apology they get, so that the
+        transcript shows the turn whole. ``kind`` and ``text`` as the step logs them."""
+        now = self.clock()
+        with self.store.atomic():
+            st, before = self._load(chat), []
+            # Opened and greeted as any message would; a reason that failed is still
+            # awaited; a press (a rating, say) opens nothing, so that a retry works.
+            if not st.reason_for and kind != "press":
+                st, before = self._open(chat, st, now)
+            exchange = st.reason_for or st.exchange
+            self._log_in(chat, exchange, now, kind, text)
+            return self._done(chat, st, now, [self._reply("error", before=before)],
+                              exchange=exchange)
+
     # == the steps behind the inputs ========================================================
 
     def _question(self, chat, st: State, now, text: str, message: int, before) -> Turn:

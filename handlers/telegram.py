@@ -209,17 +209,32 @@ async def idle_timeout(context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- the callbacks (wired in handlers/__init__.py) ----------------------------------------
 
 
+def _step(context: ContextTypes.DEFAULT_TYPE, chat: Chat, kind: str, sent: str,
+          step: Callable[[Clerk], Turn]) -> Turn:
+    """The clerk's step on what the citizen ``sent`` (``kind`` and text as the clerk logs
+    them). A failed step writes nothing; it is logged, and the clerk records the message
+    with its apology. If even that fails, on_error apologises."""
+    clerk = _clerk(context)
+    try:
+        return step(clerk)
+    except Exception:  # noqa: BLE001 - on_error would not know what to record
+        log.exception("the clerk failed on a %s", kind)  # not its text: it is not masked
+        return clerk.failed(chat, kind, sent)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: greet with the hall's standard words and the menu."""
     chat = citizen(update)
-    await deliver(context, chat, _clerk(context).start(chat), _quote(update))
+    turn = _step(context, chat, "command", "/start", lambda clerk: clerk.start(chat))
+    await deliver(context, chat, turn, _quote(update))
 
 
 async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help, /windows, /hours, /cancel."""
     chat = citizen(update)
     name = update.message.text.split()[0][1:].split("@")[0].casefold()
-    await deliver(context, chat, _clerk(context).command(chat, name), _quote(update))
+    turn = _step(context, chat, "command", f"/{name}", lambda clerk: clerk.command(chat, name))
+    await deliver(context, chat, turn, _quote(update))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -230,7 +245,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     chat = citizen(update)
     name = word[1:].split("@")[0]
-    await deliver(context, chat, _clerk(context).command(chat, name), _quote(update))
+    turn = _step(context, chat, "command", f"/{name}", lambda clerk: clerk.command(chat, name))
+    await deliver(context, chat, turn, _quote(update))
 
 
 async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -239,7 +255,8 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if said is None:
         return  # talk among others in a group
     chat = citizen(update)
-    await deliver(context, chat, _clerk(context).text(chat, said), _quote(update))
+    turn = _step(context, chat, "text", said, lambda clerk: clerk.text(chat, said))
+    await deliver(context, chat, turn, _quote(update))
 
 
 async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -248,7 +265,9 @@ async def other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not _private(message) and not _replies_to_bot(message, context.bot.id):
         return
     chat = citizen(update)
-    await deliver(context, chat, _clerk(context).other(chat, _kind(message)), _quote(update))
+    kind = _kind(message)
+    turn = _step(context, chat, kind, f"[{kind}]", lambda clerk: clerk.other(chat, kind))
+    await deliver(context, chat, turn, _quote(update))
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,7 +275,8 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not _private(update.edited_message):
         return
     chat = citizen(update)
-    await deliver(context, chat, _clerk(context).other(chat, "edited"))
+    turn = _step(context, chat, "edited", "[edited]", lambda clerk: clerk.other(chat, "edited"))
+    await deliver(context, chat, turn)
 
 
 async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -266,7 +286,8 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         return
     chat = citizen(update)
-    turn = _clerk(context).press(chat, query.data or "")
+    data = query.data or ""
+    turn = _step(context, chat, "press", data, lambda clerk: clerk.press(chat, data))
     await query.answer(turn.toast or None)
     await deliver(context, chat, turn)
 

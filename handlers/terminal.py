@@ -62,22 +62,45 @@ def chat(clerk: Clerk, lines: Iterable[str], out: TextIO, prompt: bool = False,
             break
         if not text:
             continue
+        kind, what = _input(text, buttons)
         try:
-            show(_turn(clerk, who, text, buttons))
+            show(_turn(clerk, who, kind, what))
         except Exception:  # noqa: BLE001 - one failed turn must not end the chat
             log.exception("the clerk failed on %r", text)
-            print(clerk.notices.say("error"), file=out, flush=True)
+            _apologise(clerk, who, kind, what, out)
     show(clerk.leave(who))
 
 
-def _turn(clerk: Clerk, who: Chat, text: str, buttons: list[Button]) -> Turn:
-    """A number presses a button; /word is a command; anything else is a message."""
+def _input(text: str, buttons: list[Button]) -> tuple[str, str]:
+    """What a typed line is, as the clerk logs it: a number presses a button ("press", its
+    id); /word is a command ("command", "/word"); anything else is a message ("text")."""
     if text.isdecimal() and 1 <= int(text) <= len(buttons):
-        return clerk.press(who, buttons[int(text) - 1].id)
+        return "press", buttons[int(text) - 1].id
     if text.startswith("/") and len(text) > 1 and text[1:].split()[0].isascii():
-        name = text[1:].split()[0].casefold()
-        return clerk.start(who) if name == "start" else clerk.command(who, name)
-    return clerk.text(who, text)
+        return "command", "/" + text[1:].split()[0].casefold()
+    return "text", text
+
+
+def _turn(clerk: Clerk, who: Chat, kind: str, what: str) -> Turn:
+    if kind == "press":
+        return clerk.press(who, what)
+    if kind == "command":
+        return clerk.start(who) if what == "/start" else clerk.command(who, what[1:])
+    return clerk.text(who, what)
+
+
+def _apologise(clerk: Clerk, who: Chat, kind: str, what: str, out: TextIO) -> None:
+    """The apology, recorded with what the citizen sent; said even if the store fails too.
+    The buttons shown before stay pressable: the citizen may simply try again."""
+    try:
+        replies = clerk.failed(who, kind, what).replies
+    except Exception:  # noqa: BLE001
+        log.exception("the failed turn could not be recorded either")
+        print(clerk.notices.say("error"), file=out, flush=True)
+        return
+    for reply in replies:
+        print(render(reply), file=out)
+    out.flush()
 
 
 def _prompted(lines: Iterable[str], out: TextIO) -> Iterator[str]:

@@ -407,6 +407,45 @@ def test_a_failed_step_writes_nothing(desk):
     assert desk.rows("select count(*) as n from messages") == [{"n": 2}]
 
 
+SORRY = "抱歉，系统刚才出了点问题，请您稍后再试一次。急事请拨打咨询电话0000-1111111。"
+
+
+def test_a_failed_step_is_recorded_with_its_apology_and_can_be_retried(desk):
+    desk.clerk.text(ANNA, "身份证过期了怎么换")
+    ask = desk.matcher.match
+    desk.matcher.match = lambda question: 1 / 0
+    with pytest.raises(ZeroDivisionError):
+        desk.clerk.text(ANNA, "发票")
+    assert one(desk.clerk.failed(ANNA, "text", "发票")) == (SORRY, [])
+    desk.matcher.match = ask
+    assert one(desk.clerk.text(ANNA, "发票")) == (ROUTE_TAX, after(1))
+    desk.store.close()
+    desk.reopen()  # what is in the file
+    assert desk.rows("select exchange_id, direction, text, said, status from messages "
+                     "where id > 2") == [
+        {"exchange_id": 1, "direction": "in", "text": "发票", "said": None, "status": None},
+        {"exchange_id": 1, "direction": "out", "text": SORRY, "said": "error", "status": None},
+        {"exchange_id": 1, "direction": "in", "text": "发票", "said": None, "status": "routed"},
+        {"exchange_id": 1, "direction": "out", "text": ROUTE_TAX, "said": "route", "status": None}]
+    assert desk.rows("select message_id from pending") == [{"message_id": 5}]
+    assert desk.rows("select questions from exchanges") == [{"questions": 2}]
+
+
+def test_a_first_message_that_fails_is_greeted_and_a_failed_reason_still_awaited(desk, monkeypatch):
+    assert one(desk.clerk.failed(ANNA, "text", "发票")) == (HELLO + "\n" + SORRY, [])
+    assert one(desk.clerk.text(ANNA, "发票"))[0] == ROUTE_TAX  # greeted once
+    desk.clerk.press(ANNA, "done:1")
+    desk.clerk.press(ANNA, "rate:1:1")
+    monkeypatch.setattr(Store, "give_reason", lambda *args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        desk.clerk.text(ANNA, "让我跑了两趟")
+    assert one(desk.clerk.failed(ANNA, "text", "让我跑了两趟")) == (SORRY, [])
+    assert desk.state(ANNA) == REASON
+    monkeypatch.undo()
+    assert one(desk.clerk.text(ANNA, "让我跑了两趟"))[0].startswith("谢谢您的宝贵意见")
+    assert desk.rows("select reason from exchanges") == [{"reason": "让我跑了两趟"}]
+
+
 # -- the code itself ---------------------------------------------------------------------
 
 

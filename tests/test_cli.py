@@ -241,11 +241,24 @@ def test_chat_routed_names_the_window_hours_and_hotline(small_base, tmp_path):
     assert "周一至周五 9:00-17:00" in text and "0000-1111111" in text
 
 
-def test_chat_survives_a_failing_step(small_base, tmp_path):
+def test_chat_survives_a_failing_step(small_base, tmp_path, caplog):
     base = load_base(small_base)
-    text, _ = talk(base, {}, "nobody scripted this", "/hours", db=tmp_path / "t.db")
-    assert "抱歉，系统刚才出了点问题，请您稍后再试一次。" in text
+    renew = base.items["id-card-renew"]
+    answers = {"身份证": Match(CHOOSE, base.windows["hukou"], candidates=(renew,))}
+    with caplog.at_level("ERROR", logger="handlers.terminal"):
+        text, _ = talk(base, answers, "身份证", "nobody scripted this", "1", "/hours",
+                       db=tmp_path / "t.db")
+    # The apology, then the button shown before it still pressed by its number.
+    assert "（请回复序号）\n抱歉，系统刚才出了点问题，请您稍后再试一次。急事请拨打咨询电话0000-1111111。\n" \
+           + notice_text(base, renew) in text
     assert "办公时间：周一至周五 9:00-17:00" in text
+    assert "KeyError: 'nobody scripted this'" in caplog.text and "Traceback" in caplog.text
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        said = db.execute("select exchange_id, direction, kind, text, said, status from messages "
+                          "where id between 5 and 6").fetchall()
+    assert said == [(1, "in", "text", "nobody scripted this", None, None),
+                    (1, "out", "text", "抱歉，系统刚才出了点问题，请您稍后再试一次。急事请拨打咨询电话0000-1111111。",
+                     "error", None)]
 
 
 def test_notice_tells_everything_at_once(small_base):

@@ -17,6 +17,7 @@ from handlers.telegram import ALLOWED_UPDATES, build_application, render
 from handlers.reply import Button, Reply, Span
 from knowledge.load import load_base
 from knowledge.phrases import load_phrases
+from transcripts.store import Store
 
 from botapi_standin import BotAPIStandin, Sent, utf16_len
 from helpers import GUIDE, RENEW_NOTICE, ROUTE_TAX, ScriptedMatcher, make_hall
@@ -27,6 +28,7 @@ MENU = [["常办事项", "全部窗口", "办公时间"]]
 AFTER = [["还有问题", "办完了"]]
 RATING = [["非常满意"], ["满意"], ["基本满意"], ["不满意"], ["非常不满意"]]
 NOT_TEXT = "抱歉，我只能看懂文字消息。请用文字告诉我您要办理什么业务。"
+SORRY = "抱歉，系统刚才出了点问题，请您稍后再试一次。急事请拨打咨询电话0000-1111111。"
 SCRIPT = {
     "身份证过期了怎么换": ("answered", "id-card-renew"),
     "代开发票": ("answered", "invoice"),
@@ -312,10 +314,34 @@ async def test_a_failure_gets_a_polite_sentence_and_a_logged_traceback(bot, anna
     hall.matcher.match = broken
     with caplog.at_level(logging.ERROR, logger="handlers.telegram"):
         sent = await anna.says("交税")
-    assert sent.text == "抱歉，系统刚才出了点问题，请您稍后再试一次。急事请拨打咨询电话0000-1111111。"
+    assert sent.text == HELLO + "\n" + SORRY
     assert "the matcher is down" in caplog.text and "Traceback" in caplog.text
     hall.matcher.match = ScriptedMatcher(hall.base, SCRIPT).match
-    assert (await anna.says("交税")).text == HELLO + "\n" + ROUTE_TAX  # nothing half-written
+    assert (await anna.says("交税")).text == ROUTE_TAX
+    # The failed step wrote nothing (no decision, nothing pending); the transcript has
+    # her message and the apology she read, then the retry.
+    assert hall.rows("select exchange_id, direction, text, said, status from messages") == [
+        (1, "in", "交税", None, None), (1, "out", HELLO + "\n" + SORRY, "error", None),
+        (1, "in", "交税", None, "routed"), (1, "out", ROUTE_TAX, "route", None)]
+    assert hall.rows("select message_id from pending") == [(3,)]
+    assert hall.rows("select questions from exchanges") == [(1,)]
+
+
+async def test_a_failed_press_is_recorded_with_its_apology(bot, anna, hall, monkeypatch):
+    await anna.says("交税")
+    prompt = await anna.presses("办完了")
+
+    def disk_full(*args):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "rate", disk_full)
+    assert (await anna.presses("满意", on=prompt)).text == SORRY
+    monkeypatch.undo()
+    assert (await anna.presses("满意", on=prompt)).text == "感谢您的评价！\n请慢走，欢迎您再来！"
+    assert hall.rows("select exchange_id, kind, text, said from messages where id > 4") == [
+        (None, "press", "rate:1:4", None), (None, "text", SORRY, "error"),
+        (1, "press", "rate:1:4", None), (1, "text", "感谢您的评价！\n请慢走，欢迎您再来！", "rate_thanks")]
+    assert hall.rows("select id, rating from exchanges") == [(1, 4)]
 
 
 async def test_a_notice_past_4096_characters_is_split_cleanly(tmp_path, standin):
