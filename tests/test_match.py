@@ -64,6 +64,17 @@ def test_variants_of_one_question_get_the_same_item(matcher, variant):
     assert answered(matcher, variant) == answered(matcher, "身份证丢了怎么补办") == "id-card-reissue"
 
 
+@pytest.mark.parametrize("spelling", ["ID card", "ＩＤ ｃａｒｄ", "id-card", "IDcard"])
+def test_english_among_the_chinese_is_read_as_its_chinese_term(matcher, spelling):
+    assert answered(matcher, f"我的{spelling}丢了怎么补办") == "id-card-reissue"
+
+
+def test_english_letters_inside_a_longer_word_are_not_read_as_a_term(matcher):
+    # "id" alone is 身份证, but not the id of "idea" or "valid".
+    assert "身份证" not in matcher.read_latin("I have an idea, is it valid")
+    assert "身份证" in matcher.read_latin("my id is lost")
+
+
 def test_homophone_typo_in_a_department_name(matcher):
     assert answered(matcher, "公基金租房提取") == "fund-withdraw-rent"
 
