@@ -111,6 +111,7 @@ WORDFREQ_SCALE = 1e9  # wordfreq's shares as the counts jieba wants
 SINGLE_CHAR_MATCH = 0.7  # a one-character word found inside another word
 PARTIAL_MATCH = 0.9  # a longer word found by its characters or sounds, times the share
 HEADLESS_MATCH = 0.2  # ... when its last characters differ (二手车 / 二手房)
+TOPIC_PREFIX_MATCH = 0.5  # routing: a word that begins with a whole topic (户口本, 户口)
 LOOKALIKE_PENALTY = 2.0  # and how much more such a word weighs against the item
 LOOKALIKE_SHARE = 0.3  # a question this much about a look-alike resembles nothing
 CANDIDATES = 12  # items read word by word after the rough pass
@@ -365,9 +366,11 @@ class Matcher:
         k = self._vocab.get("w:" + word)
         return float(self._w[k]) if k is not None else self._weight("w:" + word, 0)
 
-    def _found(self, word: str, has) -> tuple[float, bool]:
+    def _found(self, word: str, has, topics: bool = False) -> tuple[float, bool]:
         """How much of a word `has` (a term → bool test) holds, 1 whole to 0 not at all;
-        and whether it holds a different word that looks alike (二手房 for 二手车)."""
+        and whether it holds a different word that looks alike (二手房 for 二手车).
+        Read against a window's `topics`, a word that begins with a whole topic is about
+        it (户口本 is a 户口 matter) though it is no item's word."""
         if has("w:" + word):
             return 1.0, False
         if len(word) == 1 or word.isascii():
@@ -381,14 +384,16 @@ class Matcher:
         share = sum(pairs) / len(pairs)
         if pairs[-1]:
             return PARTIAL_MATCH * share, False
+        if topics and any(has("w:" + word[:k]) for k in range(2, len(word))):
+            return TOPIC_PREFIX_MATCH, False
         return HEADLESS_MATCH * share, share > 0
 
-    def _read(self, said: list[tuple[str, float]], has) -> float:
+    def _read(self, said: list[tuple[str, float]], has, topics: bool = False) -> float:
         """The share of the weighted words `said` that `has` holds. A word it holds only
         a look-alike of counts double against: the question is about something else."""
         got = total = 0.0
         for word, w in said:
-            found, other = self._found(word, has)
+            found, other = self._found(word, has, topics)
             got += w * found
             total += w * (LOOKALIKE_PENALTY if other else 1.0)
         return got / total if total else 0.0
@@ -441,7 +446,9 @@ class Matcher:
         # Where to send it: the windows' topics, read with the lexicon's standard terms
         # too (聋哑 is 残疾, 学车 is 驾驶证), and each window's best item.
         told = said + self._standard_terms(question)
-        fit = {w.id: self._read(told, terms.__contains__) for w, terms in zip(self.windows, self._topic_terms)}
+        fit = {
+            w.id: self._read(told, terms.__contains__, topics=True) for w, terms in zip(self.windows, self._topic_terms)
+        }
         by_window: dict[str, float] = {}
         for item, score in ranked:
             by_window[item.window] = max(by_window.get(item.window, 0.0), score)

@@ -207,3 +207,27 @@ def test_the_index_is_built_once_per_base_not_per_question(monkeypatch):
     for q in ["身份证丢了", "户口迁出", "结婚登记", "今天天气"]:
         m.match(q)
     assert len(builds) == 1
+
+
+def test_a_word_that_begins_with_a_windows_topic_is_routed_there(tmp_path):
+    # 户口本 is a 户口 matter; read as a look-alike of 户口 it would count against the window.
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "hall.yaml").write_text(
+        """\
+hall: {name: 测试镇政务服务中心}
+windows:
+  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
+  - {id: hukou, number: 2, name: 户政窗口, topics: [户口, 身份证]}
+  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "guides" / "items.yaml").write_text(
+        """\
+- {id: id-card, title: 居民身份证换领, window: hukou, materials: [原居民身份证]}
+- {id: invoice, title: 代开发票, window: tax, materials: [合同]}
+""",
+        encoding="utf-8",
+    )
+    m = Matcher(load_base(tmp_path)).match("户口本上的民族要改")
+    assert (m.status, m.window.id) == (ROUTED, "hukou")
