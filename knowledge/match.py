@@ -17,6 +17,8 @@ How it reads a question:
 - Typos. A word the item lacks may still be found by its characters or its sound
   (身分证, 公基金, 营业执招), but only if it ends the same way: Chinese words end in
   their head, so 二手车 is not 二手房, and such a look-alike counts against the item.
+- English. A citizen may write ID card or passport among the Chinese; such phrases of
+  the lexicon are read as their standard Chinese term before anything else.
 - Deciding. Answer when the best item is sure enough and clearly ahead (the less sure,
   the further ahead it must be); offer a choice when a few items fit about equally;
   otherwise route to the window whose topics (read through the lexicon: 聋哑 is 残疾)
@@ -109,6 +111,7 @@ WORDFREQ_SCALE = 1e9  # wordfreq's shares as the counts jieba wants
 SINGLE_CHAR_MATCH = 0.7  # a one-character word found inside another word
 PARTIAL_MATCH = 0.9  # a longer word found by its characters or sounds, times the share
 HEADLESS_MATCH = 0.2  # ... when its last characters differ (二手车 / 二手房)
+TOPIC_PREFIX_MATCH = 0.5  # routing: a word that begins with a whole topic (户口本, 户口)
 LOOKALIKE_PENALTY = 2.0  # and how much more such a word weighs against the item
 LOOKALIKE_SHARE = 0.3  # a question this much about a look-alike resembles nothing
 CANDIDATES = 12  # items read word by word after the rough pass
@@ -117,6 +120,7 @@ RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
 
+_LATIN = re.compile(r"[a-z][a-z' ]*")
 _SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
 LEXICON = Path(__file__).with_name("lexicon.yaml")
 _tokenizer: jieba.Tokenizer | None = None
@@ -204,8 +208,16 @@ class Matcher:
 
     def _read_lexicon(self) -> None:
         """One pattern finds every colloquial phrase of the lexicon in a question."""
-        says = sorted(self._lexicon, key=len, reverse=True)
+        # English among the Chinese (ID card, passport): no item is written in it, so such
+        # a phrase is read as its standard Chinese term, for items as well as windows.
+        latin = {s: stds[0] for s, stds in self._lexicon.items() if _LATIN.fullmatch(s) and len(stds) == 1}
+        says = sorted((s for s in self._lexicon if s not in latin), key=len, reverse=True)
         self._lexicon_re = re.compile("|".join(map(re.escape, says))) if says else None
+        self._latin = {_letters(s): std for s, std in latin.items()}
+        # Words may be run together or joined by any separator: id card, id-card, IDcard.
+        spellings = (r"[\s_'-]*".join(map(re.escape, s.replace("'", " ").split())) for s in latin)
+        pattern = "|".join(sorted(spellings, key=len, reverse=True))
+        self._latin_re = re.compile(rf"(?<![a-z])(?:{pattern})(?![a-z])") if latin else None
         self._standard_words = {
             std: tuple(self.words(std, drop_fillers=False)) for stds in self._lexicon.values() for std in stds
         }
@@ -354,9 +366,11 @@ class Matcher:
         k = self._vocab.get("w:" + word)
         return float(self._w[k]) if k is not None else self._weight("w:" + word, 0)
 
-    def _found(self, word: str, has) -> tuple[float, bool]:
+    def _found(self, word: str, has, topics: bool = False) -> tuple[float, bool]:
         """How much of a word `has` (a term → bool test) holds, 1 whole to 0 not at all;
-        and whether it holds a different word that looks alike (二手房 for 二手车)."""
+        and whether it holds a different word that looks alike (二手房 for 二手车).
+        Read against a window's `topics`, a word that begins with a whole topic is about
+        it (户口本 is a 户口 matter) though it is no item's word."""
         if has("w:" + word):
             return 1.0, False
         if len(word) == 1 or word.isascii():
@@ -370,14 +384,16 @@ class Matcher:
         share = sum(pairs) / len(pairs)
         if pairs[-1]:
             return PARTIAL_MATCH * share, False
+        if topics and any(has("w:" + word[:k]) for k in range(2, len(word))):
+            return TOPIC_PREFIX_MATCH, False
         return HEADLESS_MATCH * share, share > 0
 
-    def _read(self, said: list[tuple[str, float]], has) -> float:
+    def _read(self, said: list[tuple[str, float]], has, topics: bool = False) -> float:
         """The share of the weighted words `said` that `has` holds. A word it holds only
         a look-alike of counts double against: the question is about something else."""
         got = total = 0.0
         for word, w in said:
-            found, other = self._found(word, has)
+            found, other = self._found(word, has, topics)
             got += w * found
             total += w * (LOOKALIKE_PENALTY if other else 1.0)
         return got / total if total else 0.0
@@ -391,8 +407,16 @@ class Matcher:
         ids = set(self._item_term_ids[self._item_term_start[i] : self._item_term_start[i + 1]].tolist())
         return lambda term: self._vocab.get(term, -1) in ids
 
+    def read_latin(self, question: str) -> str:
+        """The question with its English phrases in Chinese: 我的ID card丢了 → 我的居民身份证丢了."""
+        text = simplify(question)
+        if not self._latin_re:
+            return text
+        return self._latin_re.sub(lambda m: " " + self._latin[_letters(m.group())] + " ", text)
+
     def assess(self, question: str) -> Assessment:
         """Score the best candidates word by word, and every window's fit."""
+        question = self.read_latin(question)
         rough = self.rough(question)
         said = [(w, self.word_weight(w)) for w in self.words(question)]
         heard = self.terms(question)
@@ -422,7 +446,9 @@ class Matcher:
         # Where to send it: the windows' topics, read with the lexicon's standard terms
         # too (聋哑 is 残疾, 学车 is 驾驶证), and each window's best item.
         told = said + self._standard_terms(question)
-        fit = {w.id: self._read(told, terms.__contains__) for w, terms in zip(self.windows, self._topic_terms)}
+        fit = {
+            w.id: self._read(told, terms.__contains__, topics=True) for w, terms in zip(self.windows, self._topic_terms)
+        }
         by_window: dict[str, float] = {}
         for item, score in ranked:
             by_window[item.window] = max(by_window.get(item.window, 0.0), score)
@@ -470,6 +496,11 @@ class Matcher:
 
     def match(self, question: str) -> Match:
         return self.decide(self.assess(question))
+
+
+def _letters(latin: str) -> str:
+    """An English phrase however spaced or hyphenated: ID card, id-card, IDcard → idcard."""
+    return re.sub(r"[^a-z]", "", latin)
 
 
 def _phrases(item: Item) -> list[str]:

@@ -64,6 +64,17 @@ def test_variants_of_one_question_get_the_same_item(matcher, variant):
     assert answered(matcher, variant) == answered(matcher, "身份证丢了怎么补办") == "id-card-reissue"
 
 
+@pytest.mark.parametrize("spelling", ["ID card", "ＩＤ ｃａｒｄ", "id-card", "IDcard"])
+def test_english_among_the_chinese_is_read_as_its_chinese_term(matcher, spelling):
+    assert answered(matcher, f"我的{spelling}丢了怎么补办") == "id-card-reissue"
+
+
+def test_english_letters_inside_a_longer_word_are_not_read_as_a_term(matcher):
+    # "id" alone is 身份证, but not the id of "idea" or "valid".
+    assert "身份证" not in matcher.read_latin("I have an idea, is it valid")
+    assert "身份证" in matcher.read_latin("my id is lost")
+
+
 def test_homophone_typo_in_a_department_name(matcher):
     assert answered(matcher, "公基金租房提取") == "fund-withdraw-rent"
 
@@ -196,3 +207,27 @@ def test_the_index_is_built_once_per_base_not_per_question(monkeypatch):
     for q in ["身份证丢了", "户口迁出", "结婚登记", "今天天气"]:
         m.match(q)
     assert len(builds) == 1
+
+
+def test_a_word_that_begins_with_a_windows_topic_is_routed_there(tmp_path):
+    # 户口本 is a 户口 matter; read as a look-alike of 户口 it would count against the window.
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "hall.yaml").write_text(
+        """\
+hall: {name: 测试镇政务服务中心}
+windows:
+  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
+  - {id: hukou, number: 2, name: 户政窗口, topics: [户口, 身份证]}
+  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "guides" / "items.yaml").write_text(
+        """\
+- {id: id-card, title: 居民身份证换领, window: hukou, materials: [原居民身份证]}
+- {id: invoice, title: 代开发票, window: tax, materials: [合同]}
+""",
+        encoding="utf-8",
+    )
+    m = Matcher(load_base(tmp_path)).match("户口本上的民族要改")
+    assert (m.status, m.window.id) == (ROUTED, "hukou")
