@@ -207,6 +207,9 @@ class Clerk:
             st = self._load(chat)
             if st.reason_for:
                 return self._reason(chat, st, now, text)
+            rated = self._typed_rating(chat, st, text)
+            if rated:
+                return self._rate(chat, st, now, rated, typed=text)
             st, before = self._open(chat, st, now)
             message = self._log_in(chat, st.exchange, now, "text", text)
             words = self.phrases.words
@@ -375,8 +378,23 @@ class Clerk:
             replies = [self._reply("goodbye", before=list(before))]
         return self._done(chat, st, now, replies, exchange=exchange)
 
-    def _rate(self, chat, st: State, now, data: str) -> Turn:
-        """rate:<exchange>:<level>: one rating per exchange; a low one asks why."""
+    def _typed_rating(self, chat: Chat, st: State, text: str) -> str | None:
+        """满意 typed rather than pressed, right after the rating prompt, is the rating:
+        the ``rate:<exchange>:<level>`` its button would have sent."""
+        if st.exchange:
+            return None
+        words = self.phrases.words
+        besides = words["filler"] + words["goodbye"]
+        labels = {self.phrases.rating_label(level): level for level in range(1, RATING_LEVELS + 1)}
+        level = next((lv for label, lv in labels.items() if only_words(text, (label,), besides)), None)
+        if not level:
+            return None
+        said, exchange = self.store.last_reply(chat)
+        return f"rate:{exchange}:{level}" if said == "rate" and exchange else None
+
+    def _rate(self, chat, st: State, now, data: str, typed: str | None = None) -> Turn:
+        """rate:<exchange>:<level>: one rating per exchange; a low one asks why.
+        ``typed``: the citizen wrote the level rather than pressing its button."""
         _, exchange, level = (data.split(":") + ["", ""])[:3]
         exchange, level = _int(exchange), _int(level)
         row = self.store.exchange(exchange) if exchange else None
@@ -385,7 +403,7 @@ class Clerk:
             st, _ = self._open(chat, st, now, greet=False)
             self._log_in(chat, st.exchange, now, "press", data)
             return self._done(chat, st, now, [self._reply("stale")])
-        self._log_in(chat, exchange, now, "press", data)
+        self._log_in(chat, exchange, now, *(("text", typed) if typed else ("press", data)))
         if row["rating"] is not None:
             return self._toast(chat, exchange, now, st, "rated_already")
         self.store.rate(exchange, level, self.phrases.rating_label(level), now)

@@ -270,6 +270,32 @@ def test_a_low_rating_asks_for_the_reason_and_records_it(desk):
     assert desk.matcher.asked == ["发票"]  # the reason was not taken for a question
 
 
+@pytest.mark.parametrize("typed, level", [("满意", 4), ("非常满意！", 5), ("基本满意。", 3), ("满意，谢谢", 4)])
+def test_a_rating_typed_rather_than_pressed_is_taken(desk, typed, level):
+    desk.clerk.text(ANNA, "身份证过期了怎么换")
+    desk.clerk.press(ANNA, "done:1")
+    assert one(desk.clerk.text(ANNA, typed)) == ("感谢您的评价！\n请慢走，欢迎您再来！", [])
+    assert desk.rows("select rating from exchanges") == [{"rating": level}]
+    assert desk.rows("select kind, text from messages where direction = 'in'")[-1] == {"kind": "text", "text": typed}
+    assert desk.matcher.asked == ["身份证过期了怎么换"]  # the rating was not taken for a question
+
+
+def test_a_typed_low_rating_asks_for_the_reason(desk):
+    desk.clerk.text(ANNA, "发票")
+    desk.clerk.text(ANNA, "再见")
+    assert one(desk.clerk.text(ANNA, "不满意"))[0].startswith("非常抱歉没能让您满意")
+    desk.clerk.text(ANNA, "等太久了")
+    assert desk.rows("select rating, reason from exchanges") == [{"rating": 2, "reason": "等太久了"}]
+
+
+def test_a_rating_word_when_no_rating_was_asked_is_an_ordinary_message(desk):
+    desk.clerk.text(ANNA, "身份证过期了怎么换")
+    desk.clerk.press(ANNA, "done:1")
+    desk.clerk.press(ANNA, "rate:1:5")
+    desk.clerk.text(ANNA, "满意")  # rated already: a new exchange, not a second rating
+    assert desk.rows("select rating from exchanges order by id") == [{"rating": 5}, {"rating": None}]
+
+
 @pytest.mark.parametrize("words", ["谢谢", "好的，谢谢！", "再见", "没有了", "没有了谢谢", "拜拜~"])
 def test_thanks_and_goodbye_end_the_exchange(desk, words):
     desk.clerk.text(ANNA, "身份证过期了怎么换")

@@ -149,11 +149,15 @@ class Store:
 
     def last_said(self, chat: Chat) -> str | None:
         """What the clerk's last message to this chat was (its ``said``); None before any."""
+        return self.last_reply(chat)[0]
+
+    def last_reply(self, chat: Chat) -> tuple[str | None, int | None]:
+        """The ``said`` and the exchange of the clerk's last message to this chat."""
         row = self.db.execute(
-            "select said from messages where channel = ? and chat_id = ? and user_id = ? "
-            "and direction = 'out' and kind = 'text' order by id desc limit 1",
+            "select said, exchange_id from messages where channel = ? and chat_id = ? "
+            "and user_id = ? and direction = 'out' and kind = 'text' order by id desc limit 1",
             [chat.channel, chat.chat_id, chat.user_id]).fetchone()
-        return row[0] if row else None
+        return (row[0], row[1]) if row else (None, None)
 
     def add_decision(self, message_id: int, status: str, item: str | None, window: str,
                      candidates: list[str], score: float) -> None:
