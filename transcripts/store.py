@@ -27,6 +27,8 @@ carries ``citizen``, a stable pseudonym that reviews show instead of the Telegra
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,6 +39,8 @@ from sqlite_utils import Database
 
 from .migrations import migrate, secret_of
 from .privacy import mask, pseudonym
+
+WAL_WAIT = 10.0  # seconds to keep trying to switch a file to WAL while others hold it
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path)
-        self.db.enable_wal()
+        _enable_wal(self.db)
         self.db.execute("PRAGMA foreign_keys = ON")
         migrate(self.db)
         self._secret = secret_of(self.db)
@@ -177,3 +181,22 @@ class Store:
         return self.db["complaints"].insert(
             {"time": stamp(now), "exchange_id": exchange_id, "message_id": message_id,
              "kind": kind, "text": mask(text), "status": "new"}).last_pk
+
+
+def _enable_wal(db: Database) -> None:
+    """Switch the file to WAL, waiting for other processes that hold it.
+
+    The switch needs the file to itself, and SQLite does not wait for that (no busy
+    timeout applies): a bot and ``bot.py report`` opening an old file at once would
+    fail with "database is locked". Once one of them has switched, the others see WAL
+    and have nothing to do.
+    """
+    deadline = time.monotonic() + WAL_WAIT
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
