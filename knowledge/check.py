@@ -1,7 +1,8 @@
 """``python bot.py check``: tell staff everything wrong in the knowledge base, in one run.
 
 The base (hall.yaml, guides/*.yaml) and the standard phrases (phrases.yaml: the folder's
-own, else the bundled one) are both checked.
+own over the bundled one, else the bundled one) are both checked. A phrase the folder's
+own file leaves out is a warning: the bundled one is used.
 
 Example::
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from knowledge.load import read_base
 from knowledge.phrases import (check_common_items, common_item_lines, display_path,
-                               phrases_file, read_phrases)
+                               phrases_file, read_folder_phrases)
 
 
 def _count(n: int, word: str) -> str:
@@ -28,7 +29,7 @@ def main(folder: Path, out=sys.stdout) -> int:
     base, problems = read_base(Path(folder))
     path = phrases_file(folder)
     rel = display_path(path, folder)
-    phrases, phrase_problems = read_phrases(path, rel)
+    phrases, phrase_problems = read_folder_phrases(folder)
     # The bundled phrases name the bundled base's items: check them only against their own.
     own = path.resolve().parent == Path(folder).resolve()
     if base is not None and phrases is not None and own:

@@ -1,11 +1,17 @@
 """The standard phrases (标准用语) staff edit in ``phrases.yaml``, read and checked.
 
 Every sentence a citizen reads comes from this file, so that no Chinese text for citizens
-hides in the code. The schema below says which keys must be there and which placeholders
-each phrase may use; ``python bot.py check`` reports every departure as ``file:line``.
+hides in the code. The schema below says which keys there are and which placeholders each
+phrase may use; ``python bot.py check`` reports every departure as ``file:line``.
 
-A knowledge folder may carry its own ``phrases.yaml``; without one, the bundled file
-beside this module is used.
+The bundled file beside this module must have every key. A knowledge folder may carry its
+own ``phrases.yaml``, which overrides the bundled one key by key: a phrase, button label,
+command description, word list or section (``rating``) it leaves out is the bundled one,
+with a warning, so a hall that customised its phrases still starts after an upgrade adds
+a phrase. Whatever the hall did write is checked as strictly as the bundled file. Its
+``common_items`` (ids of its own items) are never taken from the bundled file, which names
+the sample hall's: without them the 常办事项 menu shows the base's first items. Without
+its own file, a folder uses the bundled one as it is.
 
 Example::
 
@@ -16,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import difflib
+import logging
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +32,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from knowledge.load import KnowledgeError, Problem
+
+log = logging.getLogger(__name__)
 
 BUNDLED = Path(__file__).with_name("phrases.yaml")
 FILE = "phrases.yaml"
@@ -111,7 +120,8 @@ Chunk = tuple[str, bool]  # (text, True if written by staff / False if a placeho
 
 @dataclass(frozen=True)
 class Phrases:
-    """The file's content, checked: every key present, every placeholder known."""
+    """The phrases in use, checked: every key present (the hall's, else the bundled one),
+    every placeholder known."""
 
     texts: Mapping[str, str]
     buttons: Mapping[str, str]
@@ -173,17 +183,35 @@ def display_path(path: Path, folder: Path | None) -> str:
 
 
 def load_phrases(folder: Path | None = None) -> Phrases:
-    """The phrases for the knowledge ``folder``; raise KnowledgeError if they have errors."""
-    path = phrases_file(folder)
-    phrases, problems = read_phrases(path, display_path(path, folder))
+    """The phrases for the knowledge ``folder``; raise KnowledgeError if they have errors,
+    log their warnings (such as a key the hall's file lacks)."""
+    phrases, problems = read_folder_phrases(folder)
     if phrases is None:
         raise KnowledgeError(problems)
+    for problem in problems:
+        log.warning("%s", problem)
     return phrases
 
 
-def read_phrases(path: Path, rel: str = FILE) -> tuple[Phrases | None, list[Problem]]:
-    """Read and check one phrases file: the phrases (None if any error) and every problem."""
-    reader = _Reader(rel)
+def read_folder_phrases(folder: Path | None) -> tuple[Phrases | None, list[Problem]]:
+    """The phrases for the knowledge ``folder`` (None if any error) and every problem: its
+    own phrases.yaml over the bundled one, key by key, or the bundled one alone."""
+    path = phrases_file(folder)
+    bundled, problems = read_phrases(BUNDLED, display_path(BUNDLED, folder))
+    if bundled is None or path.resolve() == BUNDLED.resolve():
+        return bundled, problems
+    phrases, own = read_phrases(path, display_path(path, folder), defaults=bundled)
+    return phrases, problems + own
+
+
+def read_phrases(path: Path, rel: str = FILE,
+                 defaults: Phrases | None = None) -> tuple[Phrases | None, list[Problem]]:
+    """Read and check one phrases file: the phrases (None if any error) and every problem.
+
+    Without ``defaults`` (the bundled file) every key is required. With them (a hall's own
+    file over the bundled phrases) a key the file leaves out is taken from ``defaults``,
+    with a warning; ``common_items`` excepted, which stays empty."""
+    reader = _Reader(rel, defaults)
     phrases = reader.read(Path(path))
     problems = sorted(reader.problems, key=lambda p: p.line)
     if any(p.severity == "error" for p in problems):
@@ -230,12 +258,20 @@ def _did_you_mean(word: str, known) -> str:
 
 
 class _Reader:
-    def __init__(self, rel: str):
+    def __init__(self, rel: str, defaults: Phrases | None = None):
         self.rel = rel
+        self.defaults = defaults  # where a missing key is taken from; None: none may miss
         self.problems: list[Problem] = []
 
     def error(self, line: int, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.rel, line, message, severity))
+
+    def missing(self, line: int, what: str, name: str) -> None:
+        """Key ``name`` is not in the file: an error, or the bundled one is used."""
+        if self.defaults is None:
+            self.error(line, f"missing {what} '{name}'")
+        else:
+            self.error(line, f"{what} '{name}' is missing; the bundled one is used", "warning")
 
     def read(self, path: Path) -> Phrases | None:
         try:
@@ -262,7 +298,13 @@ class _Reader:
             self.error(1 if root is None else _line(root),
                        "the file must be a mapping of sections: " + ", ".join(SECTIONS))
             return None
-        sections = self._mapping(root, SECTIONS, "section", required=SECTIONS)
+        d = self.defaults
+        # A hall's common items are its own: the bundled ones name the sample hall's items.
+        sections = self._mapping(root, SECTIONS, "section", required=tuple(
+            s for s in SECTIONS if d is None or s != "common_items"))
+        if d is not None and "common_items" not in sections:
+            self.error(1, "section 'common_items' is missing; the 常办事项 menu shows the "
+                          "first items of guides/*.yaml", "warning")
         phrases = self._phrases(sections.get("phrases"))
         buttons = self._labels(sections.get("buttons"), "buttons", BUTTONS)
         commands = self._labels(sections.get("commands"), "commands", COMMANDS,
@@ -273,14 +315,19 @@ class _Reader:
             if "common_items" in sections else ()
         if any(p.severity == "error" for p in self.problems):
             return None
+        words = {k: tuple(w.casefold() for w in v) for k, v in words.items()}
+        if d is not None:  # what the file leaves out (each reported as missing) is the bundled
+            phrases, buttons, commands, words = (
+                _over(own, bundled) for own, bundled in
+                ((phrases, d.texts), (buttons, d.buttons), (commands, d.commands), (words, d.words)))
+            rating = rating if "rating" in sections else d.rating
         return Phrases(texts=phrases, buttons=buttons, commands=commands, rating=rating,
-                       words={k: tuple(w.casefold() for w in v) for k, v in words.items()},
-                       common_items=common or (), source=self.rel)
+                       words=words, common_items=common or (), source=self.rel)
 
     def _mapping(self, node: Node, known: tuple[str, ...], what: str,
                  required: tuple[str, ...] = (), at: int = 1) -> dict[str, tuple[Node, Node]]:
         """A mapping's entries by key; unknown keys are warnings, missing required ones
-        errors (on line ``at``: the section's key)."""
+        reported by ``missing`` (on line ``at``: the section's key)."""
         out: dict[str, tuple[Node, Node]] = {}
         for key, value in node.value:
             name = key.value if isinstance(key, ScalarNode) else None
@@ -296,7 +343,7 @@ class _Reader:
                 out[name] = (key, value)
         for name in required:
             if name not in out:
-                self.error(at, f"missing {what} '{name}'")
+                self.missing(at, what, name)
         return out
 
     def _text(self, node: Node, where: str) -> str | None:
@@ -422,6 +469,11 @@ class _Reader:
             if words is not None:
                 out[name] = words
         return out
+
+
+def _over(own: Mapping, bundled: Mapping) -> dict:
+    """The file's entries in its order, then the bundled ones it left out."""
+    return {**own, **{k: v for k, v in bundled.items() if k not in own}}
 
 
 def _names(fields) -> str:
