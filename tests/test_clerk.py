@@ -1,6 +1,7 @@
 """The clerk, driven directly: each step of the conversation, on a real SQLite file."""
 import ast
 import json
+import logging
 import subprocess
 import sys
 from datetime import timedelta
@@ -10,7 +11,7 @@ import pytest
 
 from handlers.clerk import CHOOSING, IDLE, OPEN, REASON, Clerk
 from knowledge.load import load_base
-from knowledge.phrases import load_phrases
+from knowledge.phrases import BUNDLED, load_phrases
 from transcripts.store import Chat, Store
 
 from helpers import RENEW_NOTICE, ROUTE_TAX, Clock, ScriptedMatcher, make_hall
@@ -381,6 +382,44 @@ def test_an_item_id_too_long_for_a_button_still_works(tmp_path):
     assert all(len(data.encode()) <= 64 for data, _ in buttons)
     assert one(clerk.press(ANNA, buttons[1][0]))[0].startswith("很长的事项\n")
     store.close()
+
+
+# -- a hall's own phrases.yaml -------------------------------------------------------------
+
+
+def test_a_halls_older_phrases_file_gives_its_own_words_and_the_bundled_new_ones(desk, caplog):
+    """The hall's phrases.yaml was customised before the phone answer existed and never
+    listed 常办事项: the bot still starts; the citizen gets the hall's own praise and 办好了
+    button, the bundled phone answer, and a menu of this hall's own items."""
+    text = BUNDLED.read_text(encoding="utf-8")
+    cut = [("  # 群众问电话号码", "  patience:"), ("  # 问电话号码的说法", "  praise: [表扬"),
+           ("# “常办事项”", None)]
+    for start, end in cut:
+        text = text[:text.index(start)] + (text[text.index(end):] if end else "")
+    text = text.replace("praise: 谢谢，这是我们应该做的。", "praise: 不客气，为您服务是应该的。", 1)
+    text = text.replace("  done: 办完了", "  done: 办好了", 1)
+    (desk.folder / "phrases.yaml").write_text(text, encoding="utf-8")
+    def line(section: str) -> int:
+        return text.splitlines().index(section) + 1
+
+    with caplog.at_level(logging.WARNING, logger="knowledge.phrases"):
+        desk.phrases = load_phrases(desk.folder)
+    assert [r.getMessage() for r in caplog.records] == [
+        "phrases.yaml:1: warning: section 'common_items' is missing; the 常办事项 menu shows "
+        "the first items of guides/*.yaml",
+        f"phrases.yaml:{line('phrases:')}: warning: phrase 'phone' is missing; the bundled one is used",
+        f"phrases.yaml:{line('words:')}: warning: word list 'phone' is missing; the bundled one is used"]
+    desk.reopen()
+    after_1 = [("more:1", "还有问题"), ("done:1", "办好了")]
+    desk.clerk.start(ANNA)
+    assert one(desk.clerk.text(ANNA, "你们服务真好，点赞")) == ("不客气，为您服务是应该的。", after_1)
+    assert one(desk.clerk.text(ANNA, "投诉电话是多少")) == (
+        "好的，测试镇政务服务中心的联系电话如下：\n咨询电话：0000-1111111\n投诉电话：0000-2222222\n"
+        "办公时间：周一至周五 9:00-17:00", after_1)
+    assert desk.rows("select * from complaints") == []
+    assert one(desk.clerk.press(ANNA, "menu:common")) == ("大家常办的事项如下，请点选：", [
+        ("item:id-card-renew", "居民身份证换领"), ("item:id-card-lost", "居民身份证挂失补领"),
+        ("item:invoice", "代开发票（金额<10万元）")])
 
 
 # -- persistence, and two citizens -----------------------------------------------------
