@@ -90,15 +90,19 @@ class ScriptedMatcher:
     """Stands in for the matcher: the conversation's job is what it says, not the scoring.
 
     ``script`` maps a question to ("answered", item id), ("choose", [item ids]) or
-    ("routed", window id); anything else is routed to the default window."""
+    ("routed", window id); anything else is routed to the default window, or, when
+    ``strict``, raises KeyError (a step that fails)."""
 
-    def __init__(self, base: Base, script: dict | None = None):
-        self.base, self.script = base, dict(script or {})
+    def __init__(self, base: Base, script: dict | None = None, strict: bool = False):
+        self.base, self.script, self.strict = base, dict(script or {}), strict
         self.asked: list[str] = []
 
     def match(self, question: str) -> Match:
         self.asked.append(question)
-        status, what = self.script.get(question, (ROUTED, self.base.default_window.id))
+        if self.strict:
+            status, what = self.script[question]
+        else:
+            status, what = self.script.get(question, (ROUTED, self.base.default_window.id))
         if status == ANSWERED:
             item = self.base.items[what]
             return Match(ANSWERED, self.base.window_of(item), item=item, score=0.9)

@@ -9,23 +9,10 @@ from config import Config
 from handlers.supervisor import DAILY_JOB, split
 from handlers.telegram import build_application
 
-from botapi_standin import BotAPIStandin
-from test_telegram import Citizen, Hall, running
-from helpers import make_hall
+from test_telegram import Citizen, Hall, hall, running, standin  # noqa: F401 (fixtures)
 
 SUPERVISOR = 4242
 REFUSED = "抱歉，报表只提供给本中心的督查人员。如需咨询办事，请直接告诉我您要办理什么业务。"
-
-
-@pytest.fixture
-async def standin():
-    async with BotAPIStandin() as s:
-        yield s
-
-
-@pytest.fixture
-def hall(tmp_path, standin):
-    return Hall(make_hall(tmp_path / "kb"), tmp_path / "chat.db", standin)
 
 
 def app_for(hall: Hall, **settings):
