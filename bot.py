@@ -85,7 +85,7 @@ def cmd_match(args, config) -> int:
     _, matcher = _load(args.knowledge or config.knowledge)
     from knowledge.cli import match_lines
 
-    match_lines(matcher, sys.stdin, sys.stdout)
+    match_lines(matcher, sys.stdin, sys.stdout, explain=args.explain)
     return 0
 
 
@@ -170,9 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
             "printf '换身份证\\n' | python bot.py run --knowledge knowledge")
     command("check", cmd_check, "check the knowledge base and list every problem as file:line",
             "python bot.py check --knowledge knowledge")
-    command("match", cmd_match, "read questions from stdin, one a line, and write one JSON line "
-            "per question: answered, choose or routed",
-            "echo '身份证丢了怎么补办' | python bot.py match --knowledge knowledge")
+    p = command("match", cmd_match, "read questions from stdin, one a line, and write one JSON "
+                "line per question: answered, choose or routed",
+                "echo '身份证丢了怎么补办' | python bot.py match --knowledge knowledge")
+    p.add_argument("--explain", action="store_true",
+                   help="under each line, what led to the decision: the question's words and "
+                   "their weights, the best items and the words each lacks, the best windows")
 
     summary = ("review the transcripts: list, show, search, sample (spot checks) and export "
                "conversations; citizens are shown by pseudonym")

@@ -95,6 +95,19 @@ class Assessment:
     windows: tuple[tuple[Window, float], ...]  # every window's fit, best first
 
 
+@dataclass(frozen=True)
+class Reading:
+    """Why the matcher decided as it did, for staff trying their YAML (`match --explain`)."""
+
+    match: Match
+    words: tuple[tuple[str, float], ...]  # the question's words and what each weighs
+    # The best candidates: item, score, and the question's weighty words the item lacks
+    # (an alias or keyword with one of them would bring the item closer).
+    candidates: tuple[tuple[Item, float, tuple[str, ...]], ...]
+    windows: tuple[tuple[Window, float], ...]  # the best-fitting windows
+    lead_needed: float  # how far ahead the best item had to be to be answered
+
+
 # Weights of a term, beside its own rarity.
 BIGRAM_WEIGHT = 0.3  # a character bigram, times its everyday rarity
 CHAR_WEIGHT = 0.2  # a single character, likewise
@@ -119,6 +132,7 @@ CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
 RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
+WEIGHTY = 5.0  # `explain` names the missing words weighing at least this (吗 0.2, 弄 6, 奶茶 25)
 
 _LATIN = re.compile(r"[a-z][a-z' ]*")
 _SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
@@ -182,6 +196,7 @@ class Matcher:
         self.thresholds = thresholds
         self.items: list[Item] = list(base.items.values())
         self.windows: list[Window] = list(base.windows.values())
+        self._index = {item.id: i for i, item in enumerate(self.items)}
         self._tok = tokenizer()
         self._lexicon = load_lexicon() if lexicon is None else lexicon
         self._domain: set[str] = set()
@@ -478,7 +493,7 @@ class Matcher:
         if a.ranked:
             item, best = a.ranked[0]
             second = a.ranked[1][1] if len(a.ranked) > 1 else 0.0
-            if best >= th.answer and best - second >= max(th.lead, th.slope * (th.sure - best)):
+            if best >= th.answer and best - second >= self.lead_needed(best):
                 return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
             if best >= th.choose:
                 near = [it for it, s in a.ranked[:MAX_CHOICES] if s >= max(th.choose, best - th.band)]
@@ -494,8 +509,27 @@ class Matcher:
             window = self.base.default_window
         return Match(ROUTED, window, score=fit)
 
+    def lead_needed(self, best: float) -> float:
+        """How far ahead of the next item the best must be to be answered: the less
+        sure it is, the further."""
+        th = self.thresholds
+        return max(th.lead, th.slope * (th.sure - best))
+
     def match(self, question: str) -> Match:
         return self.decide(self.assess(question))
+
+    def explain(self, question: str, top: int = 3) -> Reading:
+        """The decision with what led to it: the question's words, the best items and
+        the words each lacks, the best windows."""
+        a = self.assess(question)
+        said = tuple((w, self.word_weight(w)) for w in self.words(self.read_latin(question)))
+        candidates = []
+        for item, score in a.ranked[:top]:
+            has = self._item_has(self._index[item.id])
+            lacks = tuple(w for w, weight in said if weight >= WEIGHTY and self._found(w, has)[0] < 0.5)
+            candidates.append((item, score, lacks))
+        best = a.ranked[0][1] if a.ranked else 0.0
+        return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best))
 
 
 def _letters(latin: str) -> str:

@@ -70,6 +70,24 @@ def test_match_blank_line_is_routed_to_the_default_window(run_bot, small_base):
     ] * 2
 
 
+def test_match_explain_shows_staff_what_an_item_lacks_and_an_alias_fixes_it(run_bot, small_base):
+    question = "身份证丢了怎么补办\n"
+    result = run_bot("match", "--explain", "--knowledge", str(small_base), input=question)
+    assert result.returncode == 0, result.stderr
+    decision, *why = result.stdout.splitlines()
+    assert json.loads(decision)["status"] == ROUTED  # the contract line comes first, as ever
+    assert why[0].startswith("  words: 身份证 ")
+    assert any(line.endswith("id-card-lost 居民身份证挂失补领; lacks 补办") for line in why)
+    assert why[-1].startswith("  routed: the best item scored ")
+    # What the explanation suggests: staff add an alias with the missing word.
+    guide = small_base / "guides" / "hukou.yaml"
+    guide.write_text(guide.read_text(encoding="utf-8").replace(
+        "  title: 居民身份证挂失补领\n", "  title: 居民身份证挂失补领\n  aliases: [身份证丢了补办]\n"),
+        encoding="utf-8")
+    result = run_bot("match", "--knowledge", str(small_base), input=question)
+    assert json_lines(result.stdout)[0]["item"] == "id-card-lost"
+
+
 def test_match_on_a_broken_base_lists_problems_and_exits_1(run_bot, broken_base):
     result = run_bot("match", "--knowledge", str(broken_base), input="换身份证\n")
     assert result.returncode == 1
