@@ -6,7 +6,9 @@ How it reads a question:
   keywords and topics added as words. Each word weighs what it says: how rare it is in
   everyday Chinese (吗, 什么, 可以 weigh almost nothing, 离婚证 a lot; the staff's
   keywords and topics count as rare) times how rare it is among the base's items
-  (身份证 is shared by three items, 丢失 tells one of them).
+  (身份证 is shared by three items, 丢失 tells one of them). A rare word of two
+  characters ending in a particle (办过, 换张) is a verb with its particle, read as its
+  characters.
 - Two stages. A vectorised pass over an inverted index (words, characters, character
   and pinyin bigrams) keeps the items that explain most of the question. Each of those is
   then read word by word: *coverage*, the share of the question's weight the item
@@ -132,6 +134,11 @@ CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
 RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
+# A rare two-character "word" ending in an aspect particle or a classifier (办过, 换张,
+# 开个) is a verb or a number with its particle: wordfreq counts it rare, so whole it
+# would weigh like 离婚证. Unless the base uses it, it is read as its two characters.
+PARTICLE_ENDINGS = "过了着个张份次"
+PARTICLE_WORD_RARITY = 5.0  # everyday rarity from which such a word is split
 WEIGHTY = 5.0  # `explain` names the missing words weighing at least this (吗 0.2, 弄 6, 奶茶 25)
 
 _LATIN = re.compile(r"[a-z][a-z' ]*")
@@ -200,6 +207,7 @@ class Matcher:
         self._tok = tokenizer()
         self._lexicon = load_lexicon() if lexicon is None else lexicon
         self._domain: set[str] = set()
+        self._vocab: dict[str, int] = {}  # term -> term id, filled by _build_index
         hall = base.hall
         self._hall_words = {
             t[2:] for t in self.terms(f"{hall.name} {hall.address}", drop_fillers=False) if t[0] == "w"
@@ -372,10 +380,18 @@ class Matcher:
                     if heard:
                         out.append(heard)
                         k += 2
+                    elif self._verb_and_particle(a):
+                        out.extend(a)
+                        k += 1
                     else:
                         out.append(a)
                         k += 1
         return list(dict.fromkeys(out))
+
+    def _verb_and_particle(self, word: str) -> bool:
+        """办过, 换张: a rare word of two characters ending in a particle, not the base's."""
+        return (len(word) == 2 and word[1] in PARTICLE_ENDINGS and "w:" + word not in self._vocab
+                and word not in self._domain and self._everyday(word) >= PARTICLE_WORD_RARITY)
 
     def word_weight(self, word: str) -> float:
         k = self._vocab.get("w:" + word)

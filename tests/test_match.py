@@ -75,6 +75,13 @@ def test_english_letters_inside_a_longer_word_are_not_read_as_a_term(matcher):
     assert "身份证" in matcher.read_latin("my id is lost")
 
 
+def test_a_rare_verb_with_its_particle_weighs_as_its_characters(matcher):
+    # 换张 (换 + the classifier 张) is rare in everyday text; read whole, it would weigh
+    # like 社保卡 and, found in no item, keep the question from its item.
+    assert "换张" not in matcher.words("医保卡消磁了能换张新的不")
+    assert answered(matcher, "在吗在吗，医保卡消磁了能换张新的不") == "ss-card-replace"
+
+
 def test_homophone_typo_in_a_department_name(matcher):
     assert answered(matcher, "公基金租房提取") == "fund-withdraw-rent"
 
