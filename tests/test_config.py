@@ -76,6 +76,18 @@ def test_bad_value_raises_config_error(tmp_path):
         ("closing_time: '25:00'\n", "'closing_time'"),
         ("closing_time: 1730\n", "'closing_time'"),
         ("telegram:\n  tokn: x\n", "'telegram.tokn'"),
+        ("telegram:\n  webhook: https://bot.example.org/tg\n", "'telegram.webhook'"),
+        ("telegram:\n  webhook:\n    uri: https://bot.example.org/tg\n", "'telegram.webhook.uri'"),
+        ("telegram:\n  webhook:\n    url: bot.example.org/tg\n", "'telegram.webhook.url'"),
+        ("telegram:\n  webhook:\n    url: https://bot.example.org/t g\n", "'telegram.webhook.url'"),
+        ("telegram:\n  webhook:\n    url: https://x.org/tg\n    port: '8443'\n", "'telegram.webhook.port'"),
+        ("telegram:\n  webhook:\n    url: https://x.org/tg\n    port: 70000\n", "'telegram.webhook.port'"),
+        ("telegram:\n  webhook:\n    url: https://x.org/tg\n    listen: [a]\n", "'telegram.webhook.listen'"),
+        ("telegram:\n  webhook:\n    url: https://x.org/tg\n    path: /a(b\n", "'telegram.webhook.path'"),
+        ("telegram:\n  webhook:\n    url: https://x.org/tg\n    secret_token: a b\n",
+         "'telegram.webhook.secret_token'"),
+        ("telegram:\n  token: '123:abc'\n  webhook:\n    url: https://x.org/123:abc\n",
+         "'telegram.webhook.url' must not hold the bot's token"),
         ("knowledge: [a\n", "not valid YAML"),
         ("- knowledge\n- database\n", "must be a mapping"),
     ],
@@ -114,3 +126,57 @@ def test_the_example_config_is_valid_and_documents_every_setting():
     text = example.read_text(encoding="utf-8")
     for key in config._KEYS:
         assert f"\n{key}:" in text or text.startswith(f"{key}:"), key
+    for key in config._TELEGRAM_KEYS:
+        assert f"\n  {key}:" in text, key
+    for key in config._WEBHOOK_KEYS:
+        assert f"\n    {key}:" in text, key
+    assert c.webhook is None  # long polling unless a url is written
+
+
+def test_webhook_mode_with_a_url_and_its_defaults(tmp_path):
+    path = write(tmp_path / "config.yaml", """
+telegram:
+  webhook:
+    url: https://bot.example.gov.cn/chuangkou/telegram/
+""")
+    hook = load_config(path, environ={}).webhook
+    assert (hook.url, hook.listen, hook.port) == (
+        "https://bot.example.gov.cn/chuangkou/telegram/", "127.0.0.1", 8443)
+    assert hook.path == "/chuangkou/telegram"  # the URL's own, as a proxy passes it on
+    assert hook.secret_token is None  # bot.py makes one up at each start
+    root = write(tmp_path / "root.yaml", "telegram:\n  webhook:\n    url: https://bot.example.org\n")
+    assert load_config(root, environ={}).webhook.path == "/"
+
+
+def test_webhook_settings_from_the_file_and_the_secret_from_the_environment(tmp_path):
+    path = write(tmp_path / "config.yaml", """
+telegram:
+  webhook:
+    url: https://bot.example.org/tg
+    listen: 0.0.0.0
+    port: 9000
+    path: internal/hook
+    secret_token: from-the-File_1
+""")
+    hook = load_config(path, environ={}).webhook
+    assert (hook.listen, hook.port, hook.path, hook.secret_token) == (
+        "0.0.0.0", 9000, "/internal/hook", "from-the-File_1")
+    hook = load_config(path, environ={"TELEGRAM_WEBHOOK_SECRET": "from_the_env"}).webhook
+    assert hook.secret_token == "from_the_env"
+    assert "from_the_env" not in repr(load_config(path, environ={"TELEGRAM_WEBHOOK_SECRET": "from_the_env"}))
+
+
+def test_without_a_url_it_is_long_polling(tmp_path):
+    path = write(tmp_path / "config.yaml", "telegram:\n  webhook:\n    url:\n    port: 9000\n")
+    assert load_config(path, environ={"TELEGRAM_WEBHOOK_SECRET": "s"}).webhook is None
+
+
+def test_a_bad_secret_token_is_named_never_shown(tmp_path):
+    path = write(tmp_path / "config.yaml", "telegram:\n  webhook:\n    url: https://x.org/tg\n"
+                                           "    secret_token: 'very secret!'\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, environ={})
+    assert "'telegram.webhook.secret_token'" in str(e.value) and "very secret" not in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        load_config(path, environ={"TELEGRAM_WEBHOOK_SECRET": "also secret!"})
+    assert "TELEGRAM_WEBHOOK_SECRET" in str(e.value) and "also secret" not in str(e.value)
