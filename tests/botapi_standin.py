@@ -1,18 +1,31 @@
 """A small Telegram Bot API stand-in, served over HTTP on 127.0.0.1, for end-to-end tests.
 
 The real python-telegram-bot Application is pointed at it through ``base_url`` and polls
-it like Telegram. The test plays the citizen: it queues updates (a text, a sticker, a
-press of a button) and waits on what the bot sends, never sleeping.
+it like Telegram, or registers a webhook with it and is sent each update by HTTP POST. The
+test plays the citizen: it queues updates (a text, a sticker, a press of a button) and
+waits on what the bot sends, never sleeping.
 
 What it respects of the real Bot API, because PTB depends on it:
 
-- requests are form-encoded: every value a string, ``reply_markup`` a JSON string;
-  ``getMe`` and ``deleteWebhook`` come with an empty body;
+- requests are form-encoded: every value a string, ``reply_markup`` and
+  ``allowed_updates`` JSON strings; ``getMe`` and ``deleteWebhook`` come with an empty body;
 - success is read from the HTTP status: a refused message is a 400 (PTB raises
-  BadRequest), flood control a 429 with ``retry_after`` (RetryAfter), a wrong token 401;
+  BadRequest), flood control a 429 with ``retry_after`` (RetryAfter), a wrong token 401,
+  ``getUpdates`` while a webhook is set 409 (Conflict);
 - ``getUpdates`` is a long poll held at most its ``timeout``, and ``offset`` confirms
   what came before; the poll in flight at shutdown is cancelled by PTB, which closes
-  the connection;
+  the connection; one in flight when a webhook is set ends with 409;
+- ``setWebhook`` records ``url``, ``secret_token``, ``allowed_updates`` and
+  ``max_connections`` (PTB sends it at every start in webhook mode; an empty ``url``
+  removes the webhook); a URL that is not http(s) or a secret token with other characters
+  than letters, digits, ``_`` and ``-`` is refused with 400. ``deleteWebhook`` removes
+  it, ``getWebhookInfo`` reports it; ``drop_pending_updates`` drops what is queued;
+- while a webhook is set, every update is POSTed to its URL as JSON, as Telegram does:
+  ``Content-Type: application/json``, the ``X-Telegram-Bot-Api-Secret-Token`` header,
+  one at a time and in order; an update counts as delivered on a 2xx answer, and is
+  otherwise kept and sent again after a short pause (the error recorded, as
+  ``getWebhookInfo`` reports ``last_error_message``). Updates queued before the webhook
+  was set are delivered to it; after ``deleteWebhook``, to ``getUpdates`` again;
 - ``sendMessage`` with ``parse_mode=HTML`` is parsed as Telegram does: only its tags,
   ``<``, ``>`` and ``&`` escaped, every tag closed, at most 4,096 characters (UTF-16
   code units) of text, ``callback_data`` at most 64 bytes. A message that breaks a rule
@@ -28,7 +41,9 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -37,11 +52,18 @@ _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pr
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z-]*)(\s[^<>]*)?>")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);")
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-            429: "Too Many Requests"}
+            409: "Conflict", 429: "Too Many Requests"}
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_REGISTERED = object()  # post_update: the secret token given in setWebhook
 
 
 class Refused(Exception):
-    """The Bot API would refuse this request with 400 and this description."""
+    """The Bot API would refuse this request with ``status`` (400) and this description."""
+
+    def __init__(self, description: str, status: int = 400):
+        super().__init__(description)
+        self.status = status
 
 
 def utf16_len(text: str) -> int:
@@ -109,7 +131,12 @@ class BotAPIStandin:
         self.requests: list[tuple[str, dict]] = []  # every call, in order
         self.commands: list[dict] = []  # as set by setMyCommands
         self.fail: dict[str, list[tuple[int, dict]]] = defaultdict(list)  # method -> errors to give
-        self._updates: list[dict] = []
+        self.webhook: dict | None = None  # as set by setWebhook: url, secret_token, ...
+        self.webhook_errors: list[str] = []  # why a POST to the webhook was not accepted
+        self._updates: list[dict] = []  # not yet confirmed (getUpdates) or delivered (webhook)
+        self._to_deliver = asyncio.Event()  # wakes the webhook's delivery
+        self._delivery: asyncio.Task | None = None
+        self._client: httpx.AsyncClient | None = None
         self._arrived = asyncio.Event()
         self._update_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = defaultdict(lambda: itertools.count(1))
@@ -128,9 +155,17 @@ class BotAPIStandin:
     async def start(self) -> BotAPIStandin:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
+        # Telegram's side of a webhook. A new connection for each update: a bot restarted
+        # on the same port must not be sent a request on its predecessor's connection.
+        self._client = httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0),
+                                         timeout=10)
+        self._delivery = asyncio.create_task(self._deliver())
         return self
 
     async def stop(self) -> None:
+        self._delivery.cancel()
+        await asyncio.gather(self._delivery, return_exceptions=True)
+        await self._client.aclose()
         self._server.close()
         for task in list(self._connections):
             task.cancel()
@@ -188,21 +223,58 @@ class BotAPIStandin:
         try:
             return 200, {"ok": True, "result": await handler(params)}
         except Refused as e:
-            return 400, {"ok": False, "error_code": 400, "description": str(e)}
+            return e.status, {"ok": False, "error_code": e.status, "description": str(e)}
 
     # -- the Bot API methods PTB calls ------------------------------------------------------
 
     async def _api_getMe(self, params: dict) -> dict:
         return self.bot_user
 
-    async def _api_deleteWebhook(self, params: dict) -> bool:
+    async def _api_setWebhook(self, params: dict) -> bool:
+        url = params.get("url", "")
+        if not url:
+            return await self._api_deleteWebhook(params)
+        if urlsplit(url).scheme not in ("http", "https"):  # Telegram's own wants https only
+            raise Refused("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET.fullmatch(secret):
+            raise Refused("Bad Request: secret token contains unallowed characters")
+        self._drop_if_asked(params)
+        self.webhook = {"url": url, "secret_token": secret,
+                        "allowed_updates": json.loads(params.get("allowed_updates") or "null"),
+                        "max_connections": int(params.get("max_connections") or 40)}
+        self._arrived.set()  # a long poll in flight ends with 409
+        self._to_deliver.set()  # what is queued goes to the webhook now
         return True
+
+    async def _api_deleteWebhook(self, params: dict) -> bool:
+        self._drop_if_asked(params)
+        self.webhook = None
+        return True
+
+    async def _api_getWebhookInfo(self, params: dict) -> dict:
+        info = {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        if self.webhook:
+            info.update(url=self.webhook["url"], max_connections=self.webhook["max_connections"])
+            if self.webhook["allowed_updates"] is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            if self.webhook_errors:
+                info.update(last_error_date=int(time.time()),
+                            last_error_message=self.webhook_errors[-1])
+        return info
+
+    def _drop_if_asked(self, params: dict) -> None:
+        if params.get("drop_pending_updates") in ("true", "True", True):
+            self._updates.clear()
 
     async def _api_setMyCommands(self, params: dict) -> bool:
         self.commands = json.loads(params["commands"])
         return True
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
+        if self.webhook:
+            raise Refused("Conflict: can't use getUpdates method while webhook is active; "
+                          "use deleteWebhook to delete the webhook first", 409)
         offset = int(params.get("offset") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -212,6 +284,8 @@ class BotAPIStandin:
                 await asyncio.wait_for(self._arrived.wait(), float(params["timeout"]))
             except TimeoutError:
                 pass
+            if self.webhook:
+                raise Refused("Conflict: terminated by setWebhook request", 409)
         return self._updates[: int(params.get("limit") or 100)]
 
     async def _api_sendMessage(self, params: dict) -> dict:
@@ -248,6 +322,44 @@ class BotAPIStandin:
         future.set_result(params)
         return True
 
+    # -- Telegram's side of a webhook -------------------------------------------------------
+
+    async def post_update(self, update: dict, secret_token: str | None | object = _REGISTERED) -> int:
+        """POST ``update`` to the webhook's URL as Telegram does, with the secret token
+        given in setWebhook (or ``secret_token``; None: no header); the HTTP status."""
+        assert self.webhook, "no webhook is set"
+        secret = self.webhook["secret_token"] if secret_token is _REGISTERED else secret_token
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        response = await self._client.post(self.webhook["url"], json=update, headers=headers)
+        return response.status_code
+
+    async def _deliver(self) -> None:
+        """While a webhook is set: each queued update POSTed, one at a time and in order,
+        until accepted; after a failure, the same one again after a pause."""
+        pause = 0.02
+        while True:
+            await self._to_deliver.wait()
+            self._to_deliver.clear()
+            while self.webhook and self._updates:
+                update = self._updates[0]
+                try:
+                    status = await self.post_update(update)
+                    error = None if 200 <= status < 300 else f"Wrong response from the webhook: {status}"
+                except httpx.HTTPError as e:
+                    error = f"Connection failed: {type(e).__name__}"
+                if error is None:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                    pause = 0.02
+                else:  # as Telegram, try again a little later (or when something new comes)
+                    self.webhook_errors.append(error)
+                    try:
+                        await asyncio.wait_for(self._to_deliver.wait(), pause)
+                    except TimeoutError:
+                        pass
+                    self._to_deliver.clear()
+                    pause = min(2 * pause, 1.0)
+
     # -- the citizens' side ---------------------------------------------------------------
 
     def _chat(self, chat_id: int) -> dict:
@@ -258,11 +370,16 @@ class BotAPIStandin:
     def _user(self, user_id: int) -> dict:
         return {"id": user_id, "is_bot": False, "first_name": f"群众{user_id}", "language_code": "zh-hans"}
 
+    def update(self, **content) -> dict:
+        """An update with the next id, not queued (see ``post_update``)."""
+        return {"update_id": next(self._update_ids), **content}
+
     def queue(self, update: dict) -> int:
-        """Deliver ``update`` (without its id) to the bot's next poll."""
-        update = {"update_id": next(self._update_ids), **update}
+        """Deliver ``update`` (without its id) to the bot's next poll, or to its webhook."""
+        update = self.update(**update)
         self._updates.append(update)
         self._arrived.set()
+        self._to_deliver.set()
         return update["update_id"]
 
     def message(self, chat_id: int, user_id: int | None = None, **content) -> dict:
