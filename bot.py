@@ -2,8 +2,8 @@
 
 The one entry point: parse the command line, load the config, call one library function.
 
-    python bot.py                     chat: on Telegram (long polling) if a token is set,
-                                      else in the terminal
+    python bot.py                     chat: on Telegram (long polling, or a webhook when
+                                      configured) if a token is set, else in the terminal
     python bot.py check               check the knowledge base staff edit
     python bot.py match < questions   one JSON line per question (for evaluation)
     python bot.py transcripts ...     review what was said: list, show, search, sample, export

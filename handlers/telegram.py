@@ -8,7 +8,9 @@ Nothing here decides what to say (that is ``clerk.py``); this module only
   (``callback_data`` is the button's short id), split only past 4,096 characters;
 - keeps the idle timer in PTB's JobQueue, rescheduled from the database at start;
 - holds the services in ``application.bot_data``: opened in ``post_init``, closed in
-  ``post_shutdown``.
+  ``post_shutdown``;
+- gets the updates by long polling, or, with ``telegram.webhook.url`` set, as Telegram's
+  POSTs to PTB's webhook server (``run``); the handlers are the same either way.
 
 The handlers are wired in ``handlers/__init__.py``.
 """
@@ -16,7 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import html
+import importlib.util
 import logging
+import re
+import secrets
 import warnings
 from datetime import timedelta
 from typing import Callable
@@ -25,7 +30,7 @@ from urllib.parse import urlsplit
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message,
                       ReplyParameters, Update)
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from transcripts.store import Chat, Store
@@ -358,21 +363,72 @@ def build_application(config, base, matcher, phrases,
     return app
 
 
+def webhook_options(hook) -> dict:
+    """PTB's ``run_webhook`` (and ``Updater.start_webhook``) arguments for the config's
+    ``Webhook``. Without a secret token in the config, a random one for this run: it is
+    given to Telegram in setWebhook at every start, and PTB refuses (403) any request
+    that does not carry it."""
+    return {"listen": hook.listen, "port": hook.port,
+            "url_path": re.escape(hook.path),  # PTB reads the path as a regular expression
+            "webhook_url": hook.url, "secret_token": hook.secret_token or secrets.token_urlsafe(32),
+            "allowed_updates": ALLOWED_UPDATES}
+
+
+class _SaidInOneLine(logging.Filter):
+    """PTB logs a failed start (getMe, setWebhook) with its whole traceback before raising
+    it; ``run`` says the same in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR
+                    and record.getMessage().startswith("Network Retry Loop (Bootstrap"))
+
+
+def _public(url: str) -> str:
+    """Scheme, host and port of ``url``: never its path, which may hold the token, nor a
+    user and password."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
 def run(config, base, matcher, phrases) -> int:
-    """Long polling until Ctrl-C or SIGTERM; 1 if the Bot API cannot be used."""
+    """Long polling, or the webhook when configured, until Ctrl-C or SIGTERM; 1 if the Bot
+    API cannot be used or the webhook's port cannot be listened on."""
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=logging.INFO)
     # httpx logs each request's URL, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    server = urlsplit(config.base_url)
-    where = f"{server.scheme}://{server.netloc}"  # never the path: it may hold the token
+    logging.getLogger("telegram.ext").addFilter(_SaidInOneLine())
+    where = _public(config.base_url)
+    hook = config.webhook
+    if hook and importlib.util.find_spec("tornado") is None:
+        log.error("the webhook needs python-telegram-bot[webhooks] (tornado): "
+                  "pip install -e . installs it")
+        return 1
     app = build_application(config, base, matcher, phrases)
     try:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        if hook:
+            log.info("webhook: listening on %s:%d for what Telegram posts to %s", hook.listen,
+                     hook.port, _public(hook.url))
+            app.run_webhook(**webhook_options(hook))
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         log.error("the Bot API at %s refused the token", where)
         return 1
-    except NetworkError as e:
-        log.error("cannot reach the Bot API at %s: %s", where, e)
+    except TelegramError as e:
+        # PTB's BadRequest is a NetworkError too, but the server was reached and said no:
+        # for setWebhook, an http:// URL, a port Telegram does not post to, a host it
+        # cannot resolve.
+        if isinstance(e, NetworkError) and not isinstance(e, BadRequest):
+            log.error("cannot reach the Bot API at %s: %s", where, e)
+        else:
+            log.error("the Bot API at %s refused to %s: %s", where,
+                      "set the webhook" if hook else "start", e.message)
+        return 1
+    except OSError as e:  # the port is taken, or the address is not this machine's
+        if hook is None:
+            raise
+        log.error("cannot listen on %s:%d for the webhook: %s", hook.listen, hook.port,
+                  e.strerror or e)
         return 1
     return 0

@@ -9,7 +9,7 @@ from config import Config
 from handlers.supervisor import DAILY_JOB, split
 from handlers.telegram import build_application
 
-from test_telegram import Citizen, Hall, hall, running, standin  # noqa: F401 (fixtures)
+from test_telegram import MODES, Citizen, Hall, hall, running, standin, webhook_in  # noqa: F401 (fixtures)
 
 SUPERVISOR = 4242
 REFUSED = "抱歉，报表只提供给本中心的督查人员。如需咨询办事，请直接告诉我您要办理什么业务。"
@@ -22,9 +22,10 @@ def app_for(hall: Hall, **settings):
     return build_application(config, hall.base, hall.matcher, hall.phrases)
 
 
-async def test_a_supervisor_gets_todays_report(hall, standin):
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_supervisor_gets_todays_report(hall, standin, mode):
     anna, boss = Citizen(standin, 1001), Citizen(standin, SUPERVISOR)
-    async with running(app_for(hall)):
+    async with running(app_for(hall, webhook=webhook_in(mode))):
         await anna.says("身份证过期了怎么换")
         await anna.says("交税")
         sent = await boss.says("/report")
@@ -52,9 +53,10 @@ async def test_a_supervisor_in_a_group_is_asked_to_use_a_private_chat(hall, stan
         assert (await boss_in_group.says("/report")).text == "报表请在与我的私聊中查看。"
 
 
-async def test_the_days_report_goes_to_supervisors_at_closing_time(hall, standin):
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_days_report_goes_to_supervisors_at_closing_time(hall, standin, mode):
     anna = Citizen(standin, 1001)
-    app = app_for(hall, closing_time=time(18, 5), timezone="Asia/Urumqi")
+    app = app_for(hall, closing_time=time(18, 5), timezone="Asia/Urumqi", webhook=webhook_in(mode))
     async with running(app):
         await anna.says("身份证过期了怎么换")
         [job] = app.job_queue.get_jobs_by_name(DAILY_JOB)

@@ -1,9 +1,11 @@
 """The whole stack end to end: the real PTB Application, long polling a Bot API stand-in
-on 127.0.0.1, played by citizens. We assert what they see (text and buttons) and what
-is stored. Nothing sleeps: each step waits for the stand-in to receive the bot's call.
+on 127.0.0.1 or sent its updates by the stand-in through a webhook, played by citizens.
+We assert what they see (text and buttons) and what is stored. Nothing sleeps: each step
+waits for the stand-in to receive the bot's call.
 """
 import asyncio
 import logging
+import socket
 import sqlite3
 import sys
 from datetime import datetime, timedelta, timezone
@@ -11,9 +13,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from telegram.error import Conflict
 
-from config import Config
-from handlers.telegram import ALLOWED_UPDATES, build_application, render
+from config import Config, Webhook
+from handlers.telegram import ALLOWED_UPDATES, build_application, render, webhook_options
 from handlers.reply import Button, Reply, Span
 from knowledge.load import load_base
 from knowledge.phrases import load_phrases
@@ -35,6 +38,28 @@ SCRIPT = {
     "身份证": ("choose", ["id-card-renew", "id-card-lost"]),
     "交税": ("routed", "tax"),
 }
+SECRET = "webhook_Secret-42"
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (the OS's choice)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def local_webhook(secret_token: str | None = SECRET) -> Webhook:
+    """Webhook mode on 127.0.0.1, no proxy: the stand-in posts to the bot over plain HTTP."""
+    port = free_port()
+    return Webhook(url=f"http://127.0.0.1:{port}/chuangkou/telegram", listen="127.0.0.1",
+                   port=port, path="/chuangkou/telegram", secret_token=secret_token)
+
+
+MODES = ["polling", "webhook"]
+
+
+def webhook_in(mode: str) -> Webhook | None:
+    return local_webhook() if mode == "webhook" else None
 
 
 class Hall:
@@ -46,10 +71,10 @@ class Hall:
         self.phrases = load_phrases(folder)
         self.matcher = ScriptedMatcher(self.base, SCRIPT)
 
-    def app(self, idle_minutes: float = 10, **kwargs):
+    def app(self, idle_minutes: float = 10, webhook: Webhook | None = None, **kwargs):
         config = Config(token=self.standin.token, base_url=self.standin.base_url,
                         base_file_url=self.standin.base_url, knowledge=self.folder,
-                        database=self.db, idle_minutes=idle_minutes)
+                        database=self.db, idle_minutes=idle_minutes, webhook=webhook)
         return build_application(config, self.base, self.matcher, self.phrases, **kwargs)
 
     def rows(self, sql: str) -> list[tuple]:
@@ -59,11 +84,17 @@ class Hall:
 
 @asynccontextmanager
 async def running(app):
-    """What run_polling does, without its signal handlers and its own event loop."""
+    """What run_polling, or run_webhook when the config has a webhook, does, without their
+    signal handlers and their own event loop."""
+    hook = app.bot_data["config"].webhook
     async with app:
         await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=2, allowed_updates=ALLOWED_UPDATES)
+        if hook:
+            await app.updater.start_webhook(**webhook_options(hook))
+        else:
+            await app.updater.start_polling(poll_interval=0, timeout=2,
+                                            allowed_updates=ALLOWED_UPDATES)
         try:
             yield app
         finally:
@@ -115,10 +146,16 @@ def hall(tmp_path, standin):
     return Hall(make_hall(tmp_path / "kb"), tmp_path / "chat.db", standin)
 
 
-@pytest.fixture
-async def bot(hall):
-    async with running(hall.app()) as app:
+@pytest.fixture(params=MODES)
+async def bot(hall, standin, request):
+    """The bot, in each mode: the conversation is the same whichever way updates come."""
+    hook = webhook_in(request.param)
+    async with running(hall.app(webhook=hook)) as app:
         yield app
+    if hook:  # every update came through the webhook, and each was taken at once
+        assert standin.webhook["url"] == hook.url
+        assert "getUpdates" not in [method for method, _ in standin.requests]
+        assert standin.webhook_errors == []
 
 
 @pytest.fixture
@@ -395,8 +432,9 @@ async def test_a_restart_in_the_middle_of_a_conversation_loses_nothing(hall, ann
         ("idle", None, None, None)]
 
 
-async def test_the_idle_time_ends_the_exchange_and_asks_for_a_rating_once(hall, anna, standin):
-    async with running(hall.app(idle_minutes=0.002)):  # 0.12 s
+@pytest.mark.parametrize("mode", MODES)
+async def test_the_idle_time_ends_the_exchange_and_asks_for_a_rating_once(hall, anna, mode):
+    async with running(hall.app(idle_minutes=0.002, webhook=webhook_in(mode))):  # 0.12 s
         await anna.says("交税")
         sent = await anna.sees()  # nobody said anything: the JobQueue's job fired
         assert (sent.text, sent.buttons) == ("您好，本次咨询先到这里。\n请对我的工作作出评价：", RATING)
@@ -422,29 +460,175 @@ async def test_the_idle_timer_survives_a_restart(hall, anna):
     assert hall.rows("select end_reason from exchanges") == [("idle",)]
 
 
+# -- webhook mode ---------------------------------------------------------------------------
+
+
+async def test_in_webhook_mode_telegram_posts_each_update_and_all_is_stored(hall, anna, standin):
+    hook = local_webhook()
+    async with running(hall.app(webhook=hook)) as app:
+        # PTB registered the webhook at start: the public URL, the secret, what to send.
+        assert standin.webhook == {"url": hook.url, "secret_token": SECRET,
+                                   "allowed_updates": ALLOWED_UPDATES, "max_connections": 40}
+        info = await app.bot.get_webhook_info()
+        assert (info.url, info.pending_update_count, info.allowed_updates) == (
+            hook.url, 0, tuple(ALLOWED_UPDATES))
+        with pytest.raises(Conflict):  # as Telegram: no polling while a webhook is set
+            await app.bot.get_updates()
+        sent = await anna.says("身份证过期了怎么换")
+        assert (sent.text, sent.buttons) == (HELLO + "\n" + RENEW_NOTICE, AFTER)
+        prompt = await anna.presses("办完了")
+        assert (prompt.text, prompt.buttons) == ("请对我的工作作出评价：", RATING)
+        assert (await anna.presses("满意", on=prompt)).text == "感谢您的评价！\n请慢走，欢迎您再来！"
+    assert [m for m, _ in standin.requests if m.endswith("Webhook")] == ["setWebhook"]
+    assert standin.webhook_errors == []
+    assert hall.rows("select direction, kind, text, status, item from messages") == [
+        ("in", "text", "身份证过期了怎么换", "answered", "id-card-renew"),
+        ("out", "text", HELLO + "\n" + RENEW_NOTICE, None, None),
+        ("in", "press", "done:1", None, None),
+        ("out", "text", "请对我的工作作出评价：", None, None),
+        ("in", "press", "rate:1:4", None, None),
+        ("out", "text", "感谢您的评价！\n请慢走，欢迎您再来！", None, None)]
+    assert hall.rows("select chat_id, end_reason, rating, rating_label from exchanges") == [
+        (anna.chat_id, "done", 4, "满意")]
+
+
+async def test_a_post_without_the_secret_token_is_refused_and_nothing_is_stored(hall, anna, standin):
+    async with running(hall.app(webhook=local_webhook())):
+        forged = standin.update(message=standin.message(anna.chat_id, text="交税"))
+        assert await standin.post_update(forged, secret_token="guessed_Secret") == 403
+        assert await standin.post_update(forged, secret_token=None) == 403
+        # The next genuine update is the first answered: updates are handled in order, so
+        # a forged one taken in would have been answered (and stored) before it.
+        assert (await anna.says("/start")).text == GREETING
+        assert (await anna.says("/hours")).text.startswith("办公时间：")
+    assert standin.unread(anna.chat_id) == 0
+    assert hall.rows("select direction, text from messages where direction = 'in'") == [
+        ("in", "/start"), ("in", "/hours")]
+    assert hall.rows("select count(*) from pending") == [(0,)]
+
+
+async def test_a_restart_and_a_change_of_mode_lose_nothing(hall, anna, standin):
+    hook = local_webhook()
+    async with running(hall.app(webhook=hook)):
+        choice = await anna.says("身份证")
+    anna.taps("居民身份证挂失补领", on=choice)  # while the bot is down: Telegram keeps trying
+    async with running(hall.app()):  # long polling: PTB deletes the webhook first
+        notice = await anna.sees()
+        assert notice.text.startswith("居民身份证挂失补领\n")
+        assert standin.webhook is None
+    anna.taps("办完了", on=notice)
+    async with running(hall.app(webhook=hook)):  # the webhook again, on the same port
+        prompt = await anna.sees()
+        assert (prompt.text, prompt.buttons) == ("请对我的工作作出评价：", RATING)
+    assert [m for m, _ in standin.requests if m.endswith("Webhook")] == [
+        "setWebhook", "deleteWebhook", "setWebhook"]
+    assert hall.rows("select kind, text from messages where direction = 'in'") == [
+        ("text", "身份证"), ("press", "item:id-card-lost"), ("press", "done:1")]
+
+
 # -- bot.py itself --------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def start_bot_py(tmp_path: Path, settings: str, **env: str) -> asyncio.subprocess.Process:
+    """`python bot.py --config FILE` on the test hall, with ``settings`` (YAML) added to the
+    config; nothing from the developer's environment but ``env``."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"{settings}knowledge: {make_hall(tmp_path / 'kb')}\n"
+                      f"database: {tmp_path / 'chat.db'}\n", encoding="utf-8")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "bot.py"), "--config", str(config), cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "CHUANGKOU_CACHE_DIR": str(tmp_path / "cache"), **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def stopped(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM, if it still runs (PTB stops cleanly on it); its stderr once it has ended."""
+    if process.returncode is None:
+        process.terminate()
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return stderr.decode()
 
 
 async def test_bot_py_runs_long_polling_against_the_configured_server(tmp_path, standin):
     """`python bot.py --config FILE` with a token: Telegram, at telegram.base_url."""
-    folder = make_hall(tmp_path / "kb")
-    config = tmp_path / "config.yaml"
-    config.write_text(f"telegram:\n  token: '{standin.token}'\n  base_url: {standin.base_url}\n"
-                      f"knowledge: {folder}\ndatabase: {tmp_path / 'chat.db'}\n", encoding="utf-8")
-    root = Path(__file__).resolve().parent.parent
-    env = {"PATH": "/usr/bin:/bin", "CHUANGKOU_CACHE_DIR": str(tmp_path / "cache")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(root / "bot.py"), "--config", str(config), env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await start_bot_py(
+        tmp_path, f"telegram:\n  token: '{standin.token}'\n  base_url: {standin.base_url}\n")
     try:
         sent = await Citizen(standin, 1001).says("/start")
         assert (sent.text, sent.buttons) == (GREETING, MENU)
     finally:
+        stderr = await stopped(process)
+    assert process.returncode == 0, stderr
+    assert standin.token.split(":")[1] not in stderr
+
+
+async def test_bot_py_runs_a_webhook_against_the_configured_server(tmp_path, standin):
+    """With telegram.webhook.url: PTB's webhook server on 127.0.0.1:port, registered with
+    the Bot API at start, the secret token from the environment."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/chuangkou/telegram"
+    process = await start_bot_py(
+        tmp_path, f"telegram:\n  token: '{standin.token}'\n  base_url: {standin.base_url}\n"
+                  f"  webhook:\n    url: {url}\n    listen: 127.0.0.1\n    port: {port}\n",
+        TELEGRAM_WEBHOOK_SECRET=SECRET)
+    try:
+        Citizen(standin, 1001).types("/start")  # delivered once the webhook is set
+        sent = await standin.next_sent(1001, timeout=60)  # bot.py takes a while to start
+        assert (sent.text, sent.buttons) == (GREETING, MENU)
+        assert standin.webhook == {"url": url, "secret_token": SECRET,
+                                   "allowed_updates": ALLOWED_UPDATES, "max_connections": 40}
+    finally:
+        stderr = await stopped(process)
+    assert process.returncode == 0, stderr
+    assert (f"webhook: listening on 127.0.0.1:{port} for what Telegram posts to "
+            f"http://127.0.0.1:{port}\n") in stderr
+    assert "getUpdates" not in [method for method, _ in standin.requests]
+    assert standin.token.split(":")[1] not in stderr and SECRET not in stderr
+    with sqlite3.connect(tmp_path / "chat.db") as db:
+        assert db.execute("select direction, text from messages").fetchall()[0] == ("in", "/start")
+
+
+@pytest.mark.parametrize("trouble", ["setWebhook refused", "port taken", "token refused"])
+async def test_bot_py_in_webhook_mode_says_what_went_wrong_in_one_line(tmp_path, standin, trouble):
+    port = free_port()
+    token = "123:wrong-token" if trouble == "token refused" else standin.token
+    taken = socket.socket()
+    if trouble == "port taken":
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+    if trouble == "setWebhook refused":  # as Telegram's own API refuses http://
+        standin.fail["setWebhook"].append((400, {
+            "ok": False, "error_code": 400,
+            "description": "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"}))
+    process = await start_bot_py(  # no secret_token: bot.py makes one up
+        tmp_path, f"telegram:\n  token: '{token}'\n  base_url: {standin.base_url}\n"
+                  f"  webhook:\n    url: http://127.0.0.1:{port}/hook\n    port: {port}\n")
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), 60)  # it stops by itself
+    finally:
+        taken.close()
         if process.returncode is None:
-            process.terminate()  # SIGTERM: run_polling stops cleanly
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, stderr.decode()
-    assert standin.token.split(":")[1] not in stderr.decode()
+            process.kill()
+            await process.wait()
+    stderr = err.decode()
+    assert process.returncode == 1, stderr
+    last = stderr.strip().splitlines()[-1]
+    assert [line for line in stderr.splitlines() if " ERROR " in line] == [last]
+    where = f"http://127.0.0.1:{standin.port}"
+    assert last.endswith({
+        "setWebhook refused": f"ERROR handlers.telegram: the Bot API at {where} refused to set "
+                              "the webhook: Bad webhook: an https url must be provided for webhook",
+        "port taken": f"ERROR handlers.telegram: cannot listen on 127.0.0.1:{port} for the "
+                      "webhook: Address already in use",
+        "token refused": f"ERROR handlers.telegram: the Bot API at {where} refused the token",
+    }[trouble]), stderr
+    assert "Traceback" not in stderr
+    made_up = [p["secret_token"] for m, p in standin.requests if m == "setWebhook"]
+    assert len(made_up) == (0 if trouble == "token refused" else 1)
+    for secret in [token.split(":")[1], *made_up]:
+        assert len(secret) >= 10 and secret not in stderr
 
 
 def test_bot_py_without_a_reachable_server_says_so_without_the_token(run_bot, tmp_path):
