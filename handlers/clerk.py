@@ -137,14 +137,17 @@ class Clerk:
 
     def choice(self, items: tuple[Item, ...], key: str = "choose", before: list = ()) -> Reply:
         """Which one? One button per candidate."""
-        rows = tuple((Button(_item_button(i.id), i.title),) for i in items)
-        return self._reply(key, before=before, buttons=rows)
+        return self._reply(key, before=before, buttons=_item_rows(items))
 
     def routing(self, match: Match, exchange: int, before: list = ()) -> Reply:
-        """对不起，这个问题请到X号窗口（名称，位置）咨询, with the hours and hotline."""
+        """对不起，这个问题请到X号窗口（名称，位置）咨询, with the hours and hotline; and a
+        button for each item of that window that may still be meant."""
         lines = [*before, *self.notices.lines("route", window=self.notices.window(match.window)),
                  *self.notices.lines("route_contact")]
-        return Reply(tuple(lines), self._after(exchange), "route")
+        rows = _item_rows(match.suggestions)
+        if rows:
+            lines += self.notices.lines("route_suggest")
+        return Reply(tuple(lines), rows + self._after(exchange), "route")
 
     def rating_prompt(self, exchange: int, before: list = ()) -> Reply:
         """请对我的工作作出评价, with the five levels of 好差评, best first."""
@@ -355,7 +358,7 @@ class Clerk:
             st = replace(st, offered=tuple(c.id for c in match.candidates))
             return self._done(chat, st, now, [self.choice(match.candidates, before=before)])
         self.store.add_pending(st.exchange, message, now, match.window.id, text)
-        st = replace(st, offered=())
+        st = replace(st, offered=tuple(i.id for i in match.suggestions))
         return self._done(chat, st, now, [self.routing(match, st.exchange, before)])
 
     def _told(self, chat, st: State, now, item: Item, asked=(), before=()) -> Turn:
@@ -471,6 +474,11 @@ class Clerk:
 
 def _digest(item_id: str) -> str:
     return hashlib.sha256(item_id.encode()).hexdigest()[:16]
+
+
+def _item_rows(items) -> tuple[tuple[Button, ...], ...]:
+    """One button per item, its title on it."""
+    return tuple((Button(_item_button(i.id), i.title),) for i in items)
 
 
 def _item_button(item_id: str) -> str:

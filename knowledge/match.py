@@ -63,6 +63,9 @@ class Match:
     item: Item | None = None  # when ANSWERED
     candidates: tuple[Item, ...] = ()  # when CHOOSE: 2-4, best first
     score: float = 0.0
+    # When ROUTED: the window's items that may still be meant (at most two), offered
+    # beside the routing; nothing is answered unless the citizen picks one.
+    suggestions: tuple[Item, ...] = ()
 
     def as_json(self, question: str) -> dict:
         """The line `bot.py match` prints (the contract of shared/eval/README.md)."""
@@ -87,6 +90,7 @@ class Thresholds:
     choose: float = 0.5  # items this sure may be offered as a choice
     band: float = 0.1  # ... when within this of the best
     route: float = 0.25  # a window fitting less than this: the default window
+    suggest: float = 0.4  # routed: the window's items this sure are suggested
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,7 @@ CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
 RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
+MAX_SUGGESTIONS = 2
 # A rare two-character "word" ending in an aspect particle or a classifier (办过, 换张,
 # 开个) is a verb or a number with its particle: wordfreq counts it rare, so whole it
 # would weigh like 离婚证. Unless the base uses it, it is read as its two characters.
@@ -523,7 +528,10 @@ class Matcher:
         window, fit = a.windows[0] if a.windows else (self.base.default_window, 0.0)
         if fit < th.route:
             window = self.base.default_window
-        return Match(ROUTED, window, score=fit)
+        # The window's clerk would ask 您是不是要办…? of an item close enough: the citizen,
+        # not the matcher, decides whether it is meant.
+        suggestions = tuple(it for it, s in a.ranked if it.window == window.id and s >= th.suggest)
+        return Match(ROUTED, window, score=fit, suggestions=suggestions[:MAX_SUGGESTIONS])
 
     def lead_needed(self, best: float) -> float:
         """How far ahead of the next item the best must be to be answered: the less

@@ -79,6 +79,7 @@ PHRASES: dict[str, Fields] = {
     "common_items": Fields(),
     "route": _WINDOW,
     "route_contact": Fields(),
+    "route_suggest": Fields(),
     "more": Fields(),
     "complaint": Fields(),
     "suggestion": Fields(),

@@ -90,7 +90,7 @@ class ScriptedMatcher:
     """Stands in for the matcher: the conversation's job is what it says, not the scoring.
 
     ``script`` maps a question to ("answered", item id), ("choose", [item ids]) or
-    ("routed", window id); anything else is routed to the default window, or, when
+    ("routed", window id[, [item ids suggested]]); anything else is routed to the default window, or, when
     ``strict``, raises KeyError (a step that fails)."""
 
     def __init__(self, base: Base, script: dict | None = None, strict: bool = False):
@@ -100,16 +100,17 @@ class ScriptedMatcher:
     def match(self, question: str) -> Match:
         self.asked.append(question)
         if self.strict:
-            status, what = self.script[question]
+            status, what, *suggested = self.script[question]
         else:
-            status, what = self.script.get(question, (ROUTED, self.base.default_window.id))
+            status, what, *suggested = self.script.get(question, (ROUTED, self.base.default_window.id))
         if status == ANSWERED:
             item = self.base.items[what]
             return Match(ANSWERED, self.base.window_of(item), item=item, score=0.9)
         if status == CHOOSE:
             items = tuple(self.base.items[i] for i in what)
             return Match(CHOOSE, self.base.window_of(items[0]), candidates=items, score=0.55)
-        return Match(ROUTED, self.base.windows[what], score=0.1)
+        suggestions = tuple(self.base.items[i] for i in (suggested[0] if suggested else ()))
+        return Match(ROUTED, self.base.windows[what], score=0.1, suggestions=suggestions)
 
 
 class Clock:

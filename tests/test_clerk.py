@@ -29,6 +29,7 @@ SCRIPT = {
     "丢身份证要多久": ("answered", "id-card-lost"),
     "身份证": ("choose", ["id-card-renew", "id-card-lost"]),
     "发票": ("routed", "tax"),
+    "身份证挂了": ("routed", "hukou", ["id-card-lost"]),
 }
 
 
@@ -184,6 +185,19 @@ def test_routed_question_names_the_window_and_is_pending_for_it(desk):
     assert one(desk.clerk.text(ANNA, "发票")) == (ROUTE_TAX, after(1))
     assert desk.rows("select exchange_id, window, question, status from pending") == [
         {"exchange_id": 1, "window": "tax", "question": "发票", "status": "pending"}]
+
+
+def test_a_routed_question_offers_the_item_it_may_mean_and_a_press_tells_it(desk):
+    desk.clerk.start(ANNA)
+    text, buttons = one(desk.clerk.text(ANNA, "身份证挂了"))
+    assert text == ("对不起，这个问题请到3-4号窗口（户政窗口，一楼东侧）咨询。\n"
+                    "办公时间：周一至周五 9:00-17:00\n咨询电话：0000-1111111\n"
+                    "如果您要办理的是下面的事项，请点选，我把完整的办事告知发给您：")
+    assert buttons == [("item:id-card-lost", "居民身份证挂失补领"), *after(1)]
+    assert desk.rows("select window, question from pending") == [{"window": "hukou", "question": "身份证挂了"}]
+    notice, _ = one(desk.clerk.press(ANNA, "item:id-card-lost"))
+    assert notice.startswith("居民身份证挂失补领\n办理窗口：3-4号窗口")
+    assert desk.clerk.text(ANNA, "1").replies[0].plain().startswith("对不起")  # no longer on offer
 
 
 def test_anything_unknown_goes_to_the_default_window_never_unanswered(desk):

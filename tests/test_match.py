@@ -138,10 +138,17 @@ def test_an_item_is_not_offered_for_its_opposite(matcher):
     assert answered(matcher, "法院要查封被执行人的房产") == "court-seizure-registration"
 
 
+def test_a_routed_question_carries_the_windows_items_it_may_mean(matcher):
+    m = matcher.match("我们店刚招了两个员工，要给他们上医保在哪办")
+    assert (m.status, m.window.id) == (ROUTED, "medical-insurance")
+    assert [i.id for i in m.suggestions][:1] == ["employee-medical-insurance"]
+    assert all(i.window == "medical-insurance" for i in m.suggestions) and len(m.suggestions) <= 2
+
+
 @pytest.mark.parametrize("question", ["今天天气怎么样", "给我讲个笑话", "哈哈哈哈", "😀👍", "How are you?"])
 def test_anything_outside_the_halls_business_goes_to_the_default_window(matcher, question):
     m = matcher.match(question)
-    assert (m.status, m.window.id) == (ROUTED, "consult")
+    assert (m.status, m.window.id, m.suggestions) == (ROUTED, "consult", ())
 
 
 # -- near duplicates --------------------------------------------------------------------

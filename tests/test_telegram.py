@@ -37,6 +37,7 @@ SCRIPT = {
     "代开发票": ("answered", "invoice"),
     "身份证": ("choose", ["id-card-renew", "id-card-lost"]),
     "交税": ("routed", "tax"),
+    "交钱开票": ("routed", "tax", ["invoice"]),
 }
 SECRET = "webhook_Secret-42"
 
@@ -225,6 +226,16 @@ async def test_a_routed_question_names_the_window_and_waits_for_its_staff(bot, a
     sent = await anna.says("交税")
     assert (sent.text, sent.buttons) == (ROUTE_TAX, AFTER)
     assert hall.rows("select window, question, status from pending") == [("tax", "交税", "pending")]
+
+
+async def test_a_routed_question_offers_the_windows_item_it_may_mean(bot, anna, hall):
+    await anna.says("/start")
+    sent = await anna.says("交钱开票")
+    assert sent.text == ROUTE_TAX + "\n如果您要办理的是下面的事项，请点选，我把完整的办事告知发给您："
+    assert sent.buttons == [["代开发票（金额<10万元）"], *AFTER]
+    notice = await anna.presses("代开发票（金额<10万元）", on=sent)
+    assert notice.text.startswith("代开发票（金额<10万元）\n办理窗口：9号窗口（税务窗口）")
+    assert hall.rows("select window, question from pending") == [("tax", "交钱开票")]
 
 
 async def test_a_complaint_is_thanked_and_registered(bot, anna, hall):
