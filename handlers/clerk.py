@@ -322,7 +322,7 @@ class Clerk:
             st = self._load(chat)
             if st.exchange:
                 self.store.end_exchange(st.exchange, now, "left")
-            seen_off = st.step == IDLE and self.store.last_said(chat) in SEEN_OFF
+            seen_off = st.step == IDLE and self.store.last_reply(chat)[0] in SEEN_OFF
             replies = [] if seen_off else [self._reply("goodbye")]
             return self._done(chat, State(last_item=st.last_item), now, replies,
                               exchange=st.exchange)

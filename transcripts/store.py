@@ -151,12 +151,9 @@ class Store:
                "buttons": json.dumps(buttons, ensure_ascii=False) if buttons else None}
         return self.db["messages"].insert(row).last_pk
 
-    def last_said(self, chat: Chat) -> str | None:
-        """What the clerk's last message to this chat was (its ``said``); None before any."""
-        return self.last_reply(chat)[0]
-
     def last_reply(self, chat: Chat) -> tuple[str | None, int | None]:
-        """The ``said`` and the exchange of the clerk's last message to this chat."""
+        """What the clerk's last message to this chat said (a phrase key or 'notice') and
+        its exchange; (None, None) before any."""
         row = self.db.execute(
             "select said, exchange_id from messages where channel = ? and chat_id = ? "
             "and user_id = ? and direction = 'out' and kind = 'text' order by id desc limit 1",
