@@ -149,21 +149,21 @@ WEIGHTY = 5.0  # `explain` names the missing words weighing at least this (吗 0
 _LATIN = re.compile(r"[a-z][a-z' ]*")
 _SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
 LEXICON = Path(__file__).with_name("lexicon.yaml")
-_tokenizer: jieba.Tokenizer | None = None
-_tokenizer_lock = threading.Lock()
+_everyday: tuple[dict[str, int], int] | None = None
+_everyday_lock = threading.Lock()
 
 
-def tokenizer() -> jieba.Tokenizer:
-    """jieba, cutting by wordfreq's Chinese word frequencies; built once per process.
+def everyday_words() -> tuple[dict[str, int], int]:
+    """wordfreq's Chinese word counts as jieba's prefix dictionary, and their total;
+    built once per process and never changed after.
 
     wordfreq counts words in subtitles, the web and social media as well as in books and
     news, so it knows that 吗, 咋, 这边 are everyday words: jieba's own dictionary, drawn
     from written text, counts them rare and would make them weigh in a question.
     """
-    global _tokenizer
-    with _tokenizer_lock:
-        if _tokenizer is None:
-            jieba.setLogLevel(logging.WARNING)
+    global _everyday
+    with _everyday_lock:
+        if _everyday is None:
             freq: dict[str, int] = {}
             total = 0
             for word, share in wordfreq.get_frequency_dict("zh", wordlist="best").items():
@@ -172,10 +172,35 @@ def tokenizer() -> jieba.Tokenizer:
                 total += count
                 for i in range(1, len(word)):  # jieba's prefix dictionary
                     freq.setdefault(word[:i], 0)
-            t = jieba.Tokenizer()
-            t.FREQ, t.total, t.initialized = freq, total, True
-            _tokenizer = t
-        return _tokenizer
+            _everyday = freq, total
+        return _everyday
+
+
+class _BaseWords(dict):
+    """A base's own words over the shared everyday dictionary, which they leave as it
+    is: two bases in one process (a reload, two halls) do not teach each other words."""
+
+    def __init__(self, everyday: dict[str, int]):
+        super().__init__()
+        self.everyday = everyday
+
+    def __missing__(self, word: str) -> int:
+        return self.everyday[word]
+
+    def __contains__(self, word: object) -> bool:
+        return dict.__contains__(self, word) or word in self.everyday
+
+    def get(self, word: str, default=None):
+        return dict.get(self, word) if dict.__contains__(self, word) else self.everyday.get(word, default)
+
+
+def tokenizer() -> jieba.Tokenizer:
+    """A jieba of its own for one base: the everyday words, then the base's (add_word)."""
+    jieba.setLogLevel(logging.WARNING)
+    freq, total = everyday_words()
+    t = jieba.Tokenizer()
+    t.FREQ, t.total, t.initialized = _BaseWords(freq), total, True
+    return t
 
 
 @lru_cache(maxsize=4)

@@ -245,3 +245,27 @@ windows:
     )
     m = Matcher(load_base(tmp_path)).match("户口本上的民族要改")
     assert (m.status, m.window.id) == (ROUTED, "hukou")
+
+
+def test_one_bases_words_do_not_change_how_another_base_reads(tmp_path):
+    # Staff may reload the base, or one process may serve two halls: a keyword of one
+    # base must not become a word of the other (jieba's dictionary is shared).
+    def hall(folder: Path, keyword: str) -> Path:
+        (folder / "guides").mkdir(parents=True)
+        (folder / "hall.yaml").write_text(
+            "hall: {name: 测试镇政务服务中心}\n"
+            "windows:\n  - {id: market, number: 1, name: 市场窗口, default: true, topics: [营业执照]}\n",
+            encoding="utf-8",
+        )
+        (folder / "guides" / "items.yaml").write_text(
+            f"- {{id: shop, title: 个体工商户设立登记, window: market, keywords: [{keyword}], materials: [身份证]}}\n",
+            encoding="utf-8",
+        )
+        return folder
+
+    question = "我想开个鲜榨果汁摊"
+    plain = Matcher(load_base(hall(tmp_path / "a", "个体户"))).words(question)
+    assert "鲜榨果汁摊" not in plain
+    taught = Matcher(load_base(hall(tmp_path / "b", "鲜榨果汁摊")))
+    assert "鲜榨果汁摊" in taught.words(question)  # its own keyword stays whole
+    assert Matcher(load_base(hall(tmp_path / "c", "个体户"))).words(question) == plain
