@@ -33,16 +33,28 @@ def explanation(r: Reading, matcher: Matcher) -> list[str]:
     best windows, and the rule that decided."""
     th = matcher.thresholds
     lines = ["  words: " + " · ".join(f"{w} {weight:.1f}" for w, weight in r.words)]
+    asked = " ".join(sorted(r.actions))
+    if asked:
+        lines.append(f"  asks for: {asked}")
     for n, (item, score, lacks) in enumerate(r.candidates, 1):
         lacking = f"; lacks {' '.join(lacks)}" if lacks else ""
-        lines.append(f"  {n}. {score:.2f} {item.id} {item.title}{lacking}")
+        does = " ".join(sorted(matcher.actions_of(item)))
+        does = f" [{does}]" if does else ""
+        lines.append(f"  {n}. {score:.2f} {item.id} {item.title}{does}{lacking}")
     lines.append("  windows: " + " · ".join(f"{w.id} {fit:.2f}" for w, fit in r.windows))
     best = r.candidates[0][1] if r.candidates else 0.0
     ahead = best - (r.candidates[1][1] if len(r.candidates) > 1 else 0.0)
-    if r.match.status == ANSWERED:
+    far_enough = best >= th.answer and ahead >= r.lead_needed
+    if r.match.status == ANSWERED and far_enough:
         why = f"answered: {best:.2f}, {ahead:.2f} ahead of the next (needed {r.lead_needed:.2f})"
+    elif r.match.status == ANSWERED:
+        why = f"answered: the only close item for {asked}, what the question asks for"
+    elif r.match.status == CHOOSE and far_enough:
+        why = f"choose: the best item is not for {asked}, what the question asks for; an item for it is close behind"
     elif r.match.status == CHOOSE:
         why = f"choose: no item far enough ahead; these are within {th.band:.2f} of the best"
+    elif far_enough:
+        why = f"routed: the best item is not for {asked}, what the question asks for, and no item for it is close"
     elif best < th.answer:
         why = f"routed: the best item scored {best:.2f}, below the {th.answer:.2f} an answer needs"
     else:

@@ -21,9 +21,12 @@ How it reads a question:
   their head, so 二手车 is not 二手房, and such a look-alike counts against the item.
 - English. A citizen may write ID card or passport among the Chinese; such phrases of
   the lexicon are read as their standard Chinese term before anything else.
+- Actions. Items sharing an object (户口迁入 / 迁出, 身份证补领 / 换领) differ by what is
+  to be done, and the citizen's words say it (迁进来, 丢了, 换人; see ACTIONS).
 - Deciding. Answer when the best item is sure enough and clearly ahead (the less sure,
-  the further ahead it must be); offer a choice when a few items fit about equally;
-  otherwise route to the window whose topics (read through the lexicon: 聋哑 is 残疾)
+  the further ahead it must be), and is not for another action than the one asked (then
+  offer it beside a close item for that action, or route); offer a choice when a few
+  items fit about equally; otherwise route to the window whose topics (read through the lexicon: 聋哑 is 残疾)
   and items fit best, or to the default window when none does. A heavy word no item
   explains (药店, 贷款) keeps coverage low, so such a question is routed rather than
   answered with an item that is not about it.
@@ -99,6 +102,7 @@ class Assessment:
 
     ranked: tuple[tuple[Item, float], ...]  # the best candidates and their scores, best first
     windows: tuple[tuple[Window, float], ...]  # every window's fit, best first
+    actions: frozenset[str] = frozenset()  # what the citizen wants done (ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Reading:
     candidates: tuple[tuple[Item, float, tuple[str, ...]], ...]
     windows: tuple[tuple[Window, float], ...]  # the best-fitting windows
     lead_needed: float  # how far ahead the best item had to be to be answered
+    actions: frozenset[str] = frozenset()  # what the citizen wants done (ACTIONS)
 
 
 # Weights of a term, beside its own rarity.
@@ -138,6 +143,24 @@ CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
 RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 MAX_CHOICES = 4
+# What is to be done with the thing asked about. Items sharing an object (户口, 身份证,
+# 营业执照) differ by it, and the words the citizen uses tell it (丢了: 补领, 迁进来: 迁入,
+# 法人换人: 变更). The same phrases in an item's title, aliases and keywords tell the item's.
+ACTIONS: dict[str, str] = {
+    "设立": "设立 开办 注册 成立 新开 开店 开公司 开一家 开小店 开个店 申办 办个执照",
+    "首次": "首次 第一次 头一回 初次 首办 从来没办过 没办过 还没有办",
+    "补领": "补领 补办 补发 补证 补个 补一个 补一张 遗失 丢失 丢了 不见了 找不到 找不着 弄丢 搞丢 掉了 被偷 挂失",
+    "换领": "换领 换证 换新 换发 更换 到期 过期 期满 有效期 损坏 坏了 消磁 读不出 刷不了 破了 烂了",
+    "变更": "变更 更改 修改 改名 改成 换人 改一下 迁址 搬到",
+    "更正": "更正 写错 填错 打错 弄错 搞错 有误",
+    "注销": "注销 销掉 销户 注消 撤销 解除 去掉 关掉 关店 不干了 不做了 歇业 停业 解押 解封 取消",
+    "迁入": "迁入 迁进 迁来 迁回来 落户 落到 转入 转进 投靠",
+    "迁出": "迁出 迁走 迁往 转出",
+    "提取": "提取 取出 提出来 取出来 提现 取钱",
+    "查询": "查询 查一下 查查 打印 调取 查档",
+    "转移": "关系转移 转移接续 转回 转过去 接续 续上 转关系",
+}
+ACTION_CLOSE = 0.6  # an item for the action asked counts when this close to the best
 MAX_SUGGESTIONS = 2
 # A rare two-character "word" ending in an aspect particle or a classifier (办过, 换张,
 # 开个) is a verb or a number with its particle: wordfreq counts it rare, so whole it
@@ -363,6 +386,7 @@ class Matcher:
             tuple(f for f in (normalize(p).replace(" ", "") for p in (it.title, *it.aliases)) if f)
             for it in self.items
         ]
+        self._item_actions = [actions(" ".join(_phrases(it))) for it in self.items]
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
@@ -501,7 +525,8 @@ class Matcher:
                 if self._lookalike_share(said, has) >= LOOKALIKE_SHARE:
                     resemblance = 0.0
                 words = coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE
-                ranked.append((self.items[i], (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100))
+                score = (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100
+                ranked.append((self.items[i], score))
         ranked.sort(key=lambda r: -r[1])
 
         # Where to send it: the windows' topics, read with the lexicon's standard terms
@@ -517,7 +542,7 @@ class Matcher:
             ((w, fit[w.id] + ROUTE_BY_ITEM * by_window.get(w.id, 0.0)) for w in self.windows),
             key=lambda r: -r[1],
         )
-        return Assessment(tuple(ranked), tuple(windows))
+        return Assessment(tuple(ranked), tuple(windows), actions(question))
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
         """The lexicon's standard words for what the question says. Each weighs what the
@@ -540,14 +565,32 @@ class Matcher:
             item, best = a.ranked[0]
             second = a.ranked[1][1] if len(a.ranked) > 1 else 0.0
             if best >= th.answer and best - second >= self.lead_needed(best):
-                return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
-            if best >= th.choose:
+                if not self._acts_otherwise(item, a.actions):
+                    return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
+                # The item is for another action than the one asked (外省户口迁进来 read
+                # as 户口迁出). With an item for it close behind, the citizen chooses; with
+                # none, the base may not have it (营业执照丢了, and no 补领): routed, rather
+                # than the wrong list.
+                close = [
+                    it for it, s in a.ranked[1:MAX_CHOICES]
+                    if s >= ACTION_CLOSE * best and self._acts_as(it, a.actions)
+                ]
+                if close:
+                    return Match(CHOOSE, self.base.window_of(close[0]), candidates=(close[0], item), score=best)
+            elif best >= th.choose:
                 near = [it for it, s in a.ranked[:MAX_CHOICES] if s >= max(th.choose, best - th.band)]
                 # Two readings of a question may belong to two windows (上户口 or 医保?),
                 # but three or more items of several windows are not one question's
                 # readings: they only share a word (丢了怎么补).
                 if len(near) > 2 and len({it.window for it in near}) > 1:
                     near = []
+                otherwise = [self._acts_otherwise(it, a.actions) for it in near]
+                if near and all(otherwise):
+                    near = []  # none of them does what is asked: as above, routed
+                # Near ones that differ only by action (身份证补领 / 换领): the best is
+                # answered if it alone does what is asked (丢了: 补领).
+                if len(near) >= 2 and self._acts_as(near[0], a.actions) and all(otherwise[1:]):
+                    return Match(ANSWERED, self.base.window_of(near[0]), item=near[0], score=best)
                 if len(near) >= 2:
                     return Match(CHOOSE, self.base.window_of(near[0]), candidates=tuple(near), score=best)
         window, fit = a.windows[0] if a.windows else (self.base.default_window, 0.0)
@@ -557,6 +600,18 @@ class Matcher:
         # not the matcher, decides whether it is meant.
         suggestions = tuple(it for it, s in a.ranked if it.window == window.id and s >= th.suggest)
         return Match(ROUTED, window, score=fit, suggestions=suggestions[:MAX_SUGGESTIONS])
+
+    def actions_of(self, item: Item) -> frozenset[str]:
+        """What the item does (ACTIONS), read from its title, aliases and keywords."""
+        return self._item_actions[self._index[item.id]]
+
+    def _acts_as(self, item: Item, asked: frozenset[str]) -> bool:
+        return bool(asked & self.actions_of(item))
+
+    def _acts_otherwise(self, item: Item, asked: frozenset[str]) -> bool:
+        """The item is for an action, and not for the one asked."""
+        own = self.actions_of(item)
+        return bool(asked and own and not asked & own)
 
     def lead_needed(self, best: float) -> float:
         """How far ahead of the next item the best must be to be answered: the less
@@ -578,7 +633,13 @@ class Matcher:
             lacks = tuple(w for w, weight in said if weight >= WEIGHTY and self._found(w, has)[0] < 0.5)
             candidates.append((item, score, lacks))
         best = a.ranked[0][1] if a.ranked else 0.0
-        return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best))
+        return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best), a.actions)
+
+
+def actions(text: str) -> frozenset[str]:
+    """The actions (ACTIONS) a text names: 身份证丢了，补办要啥 → {补领}."""
+    text = simplify(text)
+    return frozenset(a for a, says in ACTIONS.items() if any(w in text for w in says.split()))
 
 
 def _letters(latin: str) -> str:

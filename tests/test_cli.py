@@ -77,7 +77,7 @@ def test_match_explain_shows_staff_what_an_item_lacks_and_an_alias_fixes_it(run_
     decision, *why = result.stdout.splitlines()
     assert json.loads(decision)["status"] == ROUTED  # the contract line comes first, as ever
     assert why[0].startswith("  words: 身份证 ")
-    assert any(line.endswith("id-card-lost 居民身份证挂失补领; lacks 补办") for line in why)
+    assert any(line.endswith("id-card-lost 居民身份证挂失补领 [补领]; lacks 补办") for line in why)
     assert why[-1].startswith("  routed: the best item scored ")
     # What the explanation suggests: staff add an alias with the missing word.
     guide = small_base / "guides" / "hukou.yaml"
@@ -86,6 +86,16 @@ def test_match_explain_shows_staff_what_an_item_lacks_and_an_alias_fixes_it(run_
         encoding="utf-8")
     result = run_bot("match", "--knowledge", str(small_base), input=question)
     assert json_lines(result.stdout)[0]["item"] == "id-card-lost"
+
+
+def test_match_explain_names_the_action_asked_and_each_items(run_bot):
+    result = run_bot("match", "--explain", "--knowledge", str(BUNDLED), input="外地户口迁进来要迁移证吗\n")
+    assert result.returncode == 0, result.stderr
+    decision, *why = result.stdout.splitlines()
+    assert json.loads(decision)["candidates"] == ["hukou-move-in", "hukou-move-out"]
+    assert "  asks for: 迁入" in why
+    assert any(" hukou-move-out 户口迁出登记 [迁出]" in line for line in why)
+    assert why[-1] == "  choose: the best item is not for 迁入, what the question asks for; an item for it is close behind"
 
 
 def test_match_on_a_broken_base_lists_problems_and_exits_1(run_bot, broken_base):

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.load import load_base
-from knowledge.match import ANSWERED, CHOOSE, ROUTED, Matcher
+from knowledge.match import ANSWERED, CHOOSE, ROUTED, Matcher, actions
 from knowledge.normalize import normalize, pinyin_of, runs, simplify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +171,43 @@ def test_anything_outside_the_halls_business_goes_to_the_default_window(matcher,
 )
 def test_near_duplicate_items_are_told_apart(matcher, question, item):
     assert answered(matcher, question) == item
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("身份证丢了，补办要带啥", {"补领"}),
+        ("外省户口想迁进来", {"迁入"}),
+        ("公司法人换人了", {"变更"}),
+        ("執照不幹了要銷掉", {"注销"}),  # Traditional script is read as Simplified
+        ("身份证要重新办一张", set()),  # 重新办: 补领 or 换领? It does not say (nor 新办, 设立)
+        ("身份证要带什么材料", set()),
+    ],
+)
+def test_what_the_citizen_wants_done_is_read(text, asked):
+    assert actions(text) == asked
+
+
+def test_an_item_for_another_action_is_not_answered_alone(matcher):
+    # 迁移证 is 户口迁出's word, but the citizen asks to move the hukou in: answering
+    # 户口迁出 alone would send them home with the wrong list, so both are offered.
+    for question in ["户口迁进来需要开迁移证吗", "外地户口迁进来要迁移证吗"]:
+        m = matcher.match(question)
+        assert m.status == CHOOSE, question
+        assert [c.id for c in m.candidates] == ["hukou-move-in", "hukou-move-out"], question
+
+
+def test_the_action_asked_settles_items_that_fit_alike(matcher):
+    # 社会保障卡申领 and 补领、换领 fit 社保卡 alike; 丢了 is 补领.
+    assert answered(matcher, "社保卡丢了要带什么") == "ss-card-replace"
+
+
+@pytest.mark.parametrize("question", ["营业执照丢了", "营业执照丢了怎么补"])
+def test_items_for_other_actions_only_are_not_offered(matcher, question):
+    # The sample hall has no item for a lost business licence; 设立, 变更 and 注销 fit
+    # 营业执照 but none of them is 补领: the citizen goes to the window, not home with them.
+    m = matcher.match(question)
+    assert (m.status, m.window.id) == (ROUTED, "market")
 
 
 def test_items_sharing_only_a_word_are_not_offered_together(matcher):
