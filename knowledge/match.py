@@ -26,8 +26,10 @@ How it reads a question:
 - Deciding. Answer when the best item is sure enough and clearly ahead (the less sure,
   the further ahead it must be), and is not for another action than the one asked (then
   offer it beside a close item for that action, or route); offer a choice when a few
-  items fit about equally; otherwise route to the window whose topics (read through the lexicon: 聋哑 is 残疾)
-  and items fit best, or to the default window when none does. A heavy word no item
+  items fit about equally; otherwise route to the window whose topics (read through the
+  lexicon: 聋哑 is 残疾) and items fit best, and whose topics name the line of business
+  of what the question names (罚单 is 交通违法处理, a matter of 车驾管: the window of
+  驾驶证 and 机动车), or to the default window when none does. A heavy word no item
   explains (药店, 贷款) keeps coverage low, so such a question is routed rather than
   answered with an item that is not about it.
 
@@ -142,6 +144,7 @@ CANDIDATES = 12  # items read word by word after the rough pass
 CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
 RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
+ROUTE_BY_BUSINESS = 0.6  # ... and what the lexicon says of the business asked about
 MAX_CHOICES = 4
 # What is to be done with the thing asked about. Items sharing an object (户口, 身份证,
 # 营业执照) differ by it, and the words the citizen uses tell it (丢了: 补领, 迁进来: 迁入,
@@ -226,31 +229,47 @@ def tokenizer() -> jieba.Tokenizer:
     return t
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """What citizens say, read as the guides' standard terms, and the line of business
+    (户政, 车驾管…) each term belongs to."""
+
+    says: dict[str, tuple[str, ...]]  # 驾照 -> (驾驶证,), 房本 -> (不动产权证书,)
+    business: dict[str, str]  # 驾驶证 -> 车驾管 / 交通; general terms (收费, 遗失) have none
+
+
 @lru_cache(maxsize=4)
-def load_lexicon(path: Path = LEXICON) -> dict[str, tuple[str, ...]]:
-    """What citizens say -> the guides' standard terms (驾照 -> 驾驶证, 房本 -> 不动产权证书).
+def load_lexicon(path: Path = LEXICON) -> Lexicon:
+    """The lexicon file: sections of groups, each group a standard term and what citizens
+    say for it. Sections under `domains` are lines of business; those under `general`
+    belong to none.
 
     A general lexicon of the domain, not of one hall: it ships with the project and any
     hall's base is read through it. A missing file means no lexicon.
     """
     if not path.exists():
-        return {}
-    groups = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    lexicon: dict[str, set[str]] = {}
-    for group in groups:
-        standard = simplify(str(group["standard"]))
-        for said in group.get("says") or ():
-            said = simplify(str(said))
-            if said and said != standard:
-                lexicon.setdefault(said, set()).add(standard)
-    return {k: tuple(sorted(v)) for k, v in lexicon.items()}
+        return Lexicon({}, {})
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    says: dict[str, set[str]] = {}
+    business: dict[str, str] = {}
+    for kind in ("domains", "general"):
+        for section, groups in (data.get(kind) or {}).items():
+            for group in groups or ():
+                standard = simplify(str(group["standard"]))
+                if kind == "domains":
+                    business.setdefault(standard, section)
+                for said in group.get("says") or ():
+                    said = simplify(str(said))
+                    if said and said != standard:
+                        says.setdefault(said, set()).add(standard)
+    return Lexicon({k: tuple(sorted(v)) for k, v in says.items()}, business)
 
 
 class Matcher:
     """Built once per load of the base; `match` is then cheap and thread-safe."""
 
     def __init__(
-        self, base: Base, thresholds: Thresholds = Thresholds(), lexicon: dict[str, tuple[str, ...]] | None = None
+        self, base: Base, thresholds: Thresholds = Thresholds(), lexicon: Lexicon | None = None
     ):
         self.base = base
         self.thresholds = thresholds
@@ -258,7 +277,9 @@ class Matcher:
         self.windows: list[Window] = list(base.windows.values())
         self._index = {item.id: i for i, item in enumerate(self.items)}
         self._tok = tokenizer()
-        self._lexicon = load_lexicon() if lexicon is None else lexicon
+        lexicon = load_lexicon() if lexicon is None else lexicon
+        self._lexicon = lexicon.says
+        self._business = lexicon.business
         self._domain: set[str] = set()
         self._vocab: dict[str, int] = {}  # term -> term id, filled by _build_index
         hall = base.hall
@@ -268,6 +289,7 @@ class Matcher:
         self._learn_words()
         self._read_lexicon()
         self._build_index()
+        self._read_business()
 
     # -- terms and weights ------------------------------------------------------------
 
@@ -297,6 +319,56 @@ class Matcher:
         self._standard_words = {
             std: tuple(self.words(std, drop_fillers=False)) for stds in self._lexicon.values() for std in stds
         }
+
+    def _read_business(self) -> None:
+        """Which window does what the lexicon names, from the windows' topics, the staff's
+        word for what each window does: a term that some topic names (生育津贴) goes to
+        that window; a term that neither topics nor items name, to the windows whose
+        topics name its line of business. So a question about 罚单 (交通违法处理, 车驾管)
+        goes to the window of 驾驶证 and 机动车, though no topic says 罚单."""
+        terms = {s for s, stds in self._lexicon.items() if any(t in self._business for t in stds)}
+        terms |= set(self._business)
+        terms = sorted((t for t in terms if not _LATIN.fullmatch(t)), key=len, reverse=True)
+        self._business_re = re.compile("|".join(map(re.escape, terms))) if terms else None
+        counts: dict[str, dict[str, int]] = {}  # a standard term or a business -> window -> topics
+        for w in self.windows:
+            for topic in w.topics:
+                for standard, _ in self.standards_named(topic):
+                    for key in (standard, self._business[standard]):
+                        counts.setdefault(key, {}).setdefault(w.id, 0)
+                        counts[key][w.id] += 1
+        # A term that items name and no topic does is the items' to route (ROUTE_BY_ITEM).
+        for item in self.items:
+            for standard, _ in self.standards_named(" ".join(_phrases(item))):
+                counts.setdefault(standard, {})
+        # Named by one topic of one window, a business is that window's only in part: the
+        # one more count is the hall's other windows and the business no window names.
+        self._doers = {
+            key: {w: n / (sum(by_window.values()) + 1) for w, n in by_window.items()}
+            for key, by_window in counts.items()
+        }
+
+    def standards_named(self, text: str) -> list[tuple[str, float]]:
+        """The standard terms of a line of business that a text names, through the
+        lexicon (闯红灯的罚单 -> 交通违法处理), each with how much the naming term says,
+        0..1: an everyday word (孩子, 房子) says less than a rare one (罚单)."""
+        found = []
+        if self._business_re:
+            for term in self._business_re.findall(simplify(text)):
+                says = min(self._everyday(term) / EVERYDAY_CAP, 1.0)
+                found += [(std, says) for std in self._lexicon.get(term, (term,)) if std in self._business]
+        return found
+
+    def _fit_by_business(self, question: str) -> dict[str, float]:
+        """Each window's share in doing what the question names, by term or business."""
+        fit: dict[str, float] = {}
+        for standard, says in self.standards_named(question):
+            doers = self._doers.get(standard)
+            if doers is None:
+                doers = self._doers.get(self._business[standard], {})
+            for window, share in doers.items():
+                fit[window] = max(fit.get(window, 0.0), share * says)
+        return fit
 
     def terms(self, text: str, drop_fillers: bool = True) -> set[str]:
         """Words ('w:'), characters ('c:'), character and pinyin bigrams ('b:', 'p:')."""
@@ -538,8 +610,10 @@ class Matcher:
         by_window: dict[str, float] = {}
         for item, score in ranked:
             by_window[item.window] = max(by_window.get(item.window, 0.0), score)
+        by_business = self._fit_by_business(question)
         windows = sorted(
-            ((w, fit[w.id] + ROUTE_BY_ITEM * by_window.get(w.id, 0.0)) for w in self.windows),
+            ((w, fit[w.id] + ROUTE_BY_ITEM * by_window.get(w.id, 0.0) + ROUTE_BY_BUSINESS * by_business.get(w.id, 0.0))
+             for w in self.windows),
             key=lambda r: -r[1],
         )
         return Assessment(tuple(ranked), tuple(windows), actions(question))

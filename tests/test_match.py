@@ -306,3 +306,32 @@ def test_one_bases_words_do_not_change_how_another_base_reads(tmp_path):
     taught = Matcher(load_base(hall(tmp_path / "b", "鲜榨果汁摊")))
     assert "鲜榨果汁摊" in taught.words(question)  # its own keyword stays whole
     assert Matcher(load_base(hall(tmp_path / "c", "个体户"))).words(question) == plain
+
+
+def test_a_term_no_topic_names_is_routed_by_its_line_of_business(tmp_path):
+    # No topic says 罚单 or 闯红灯; the lexicon reads them as 交通违法处理, a matter of 车驾管,
+    # the business whose 驾驶证 and 机动车 are the vehicle window's topics.
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "hall.yaml").write_text(
+        """\
+hall: {name: 测试镇政务服务中心}
+windows:
+  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
+  - {id: vehicle, number: 2, name: 车驾管窗口, topics: [驾驶证, 机动车]}
+  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "guides" / "items.yaml").write_text(
+        """\
+- {id: licence, title: 驾驶证换证, window: vehicle, materials: [驾驶证]}
+- {id: invoice, title: 代开发票, window: tax, materials: [合同]}
+""",
+        encoding="utf-8",
+    )
+    m = Matcher(load_base(tmp_path))
+    for question in ["闯红灯的罚单在哪交", "想考个驾照在哪报名"]:
+        decision = m.match(question)
+        assert (decision.status, decision.window.id) == (ROUTED, "vehicle"), question
+    # Nothing of the sort in the base: the default window, not the nearest business.
+    assert m.match("哪里有好吃的饭店").window.id == "consult"
