@@ -458,7 +458,7 @@ class Matcher:
             tuple(f for f in (normalize(p).replace(" ", "") for p in (it.title, *it.aliases)) if f)
             for it in self.items
         ]
-        self._item_actions = [actions(" ".join(_phrases(it))) for it in self.items]
+        self._item_actions = [actions(" ".join(_phrases(it))) or _plain_registration(it.title) for it in self.items]
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
@@ -714,6 +714,13 @@ def actions(text: str) -> frozenset[str]:
     """The actions (ACTIONS) a text names: 身份证丢了，补办要啥 → {补领}."""
     text = simplify(text)
     return frozenset(a for a, says in ACTIONS.items() if any(w in text for w in says.split()))
+
+
+def _plain_registration(title: str) -> frozenset[str]:
+    """A title that is only X登记 (结婚登记, 参保登记, 不动产抵押登记) names no action of its
+    own: it registers something anew, as 设立 or 首次 do, and is not for 注销, 变更 or 转移."""
+    title = re.sub(r"[（(][^（()）]*[）)]$", "", simplify(title))  # 结婚登记（内地居民）
+    return frozenset({"设立", "首次"}) if title.endswith("登记") else frozenset()
 
 
 def _letters(latin: str) -> str:

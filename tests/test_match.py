@@ -202,6 +202,21 @@ def test_the_action_asked_settles_items_that_fit_alike(matcher):
     assert answered(matcher, "社保卡丢了要带什么") == "ss-card-replace"
 
 
+def test_what_each_item_does_is_read_from_its_title_aliases_and_keywords(matcher):
+    does = {item.id: matcher.actions_of(item) for item in matcher.base.items.values()}
+    assert does["hukou-move-out"] == {"迁出"}
+    assert does["mortgage-cancellation"] == {"注销"}  # 不动产抵押权注销登记
+    # Only X登记 (结婚登记（内地居民）, 不动产抵押登记): registers anew, as 设立 or 首次.
+    assert does["marriage-registration"] == does["mortgage-registration"] == {"设立", "首次"}
+
+
+def test_a_transfer_is_not_answered_with_the_first_registration(matcher):
+    # The sample hall has no item for moving medical insurance elsewhere; 参保登记 is
+    # for joining it, so the question goes to the medical-insurance window.
+    m = matcher.match("调到外省上班了，医保关系怎么转过去")
+    assert (m.status, m.window.id) == (ROUTED, "medical-insurance")
+
+
 @pytest.mark.parametrize("question", ["营业执照丢了", "营业执照丢了怎么补"])
 def test_items_for_other_actions_only_are_not_offered(matcher, question):
     # The sample hall has no item for a lost business licence; 设立, 变更 and 注销 fit

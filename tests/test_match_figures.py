@@ -50,9 +50,9 @@ def test_the_labelled_set_is_large_enough_to_mean_something():
 
 
 def test_few_citizens_get_the_wrong_list(figures):
-    assert figures.get("wrong", 0) <= 0.08
+    assert figures.get("wrong", 0) <= 0.055  # 3.9 % today
 
 
 def test_most_questions_are_resolved(figures):
     resolved = figures.get("direct", 0) + figures.get("chose", 0) + figures.get("routed", 0)
-    assert resolved >= 0.62
+    assert resolved >= 0.65  # 67.1 % today
