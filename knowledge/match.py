@@ -638,20 +638,23 @@ class Matcher:
         if a.ranked:
             item, best = a.ranked[0]
             second = a.ranked[1][1] if len(a.ranked) > 1 else 0.0
-            if best >= th.answer and best - second >= self.lead_needed(best):
-                if not self._acts_otherwise(item, a.actions):
-                    return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
+            ahead = best >= th.answer and best - second >= self.lead_needed(best)
+            if ahead and not self._acts_otherwise(item, a.actions):
+                return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
+            if best >= th.answer and self._acts_otherwise(item, a.actions):
                 # The item is for another action than the one asked (外省户口迁进来 read
-                # as 户口迁出). With an item for it close behind, the citizen chooses; with
-                # none, the base may not have it (营业执照丢了, and no 补领): routed, rather
+                # as 户口迁出, 芯片坏了 as 补领). With an item of its window for that action
+                # close behind, the citizen chooses. With none, and the item far enough
+                # ahead, the base may not have it (营业执照丢了, no 补领): routed, rather
                 # than the wrong list.
+                floor = ACTION_CLOSE * best if ahead else best - th.band
                 close = [
                     it for it, s in a.ranked[1:MAX_CHOICES]
-                    if s >= ACTION_CLOSE * best and self._acts_as(it, a.actions)
+                    if s >= floor and it.window == item.window and self._acts_as(it, a.actions)
                 ]
                 if close:
                     return Match(CHOOSE, self.base.window_of(close[0]), candidates=(close[0], item), score=best)
-            elif best >= th.choose:
+            if not ahead and best >= th.choose:
                 near = [it for it, s in a.ranked[:MAX_CHOICES] if s >= max(th.choose, best - th.band)]
                 # Two readings of a question may belong to two windows (上户口 or 医保?),
                 # but three or more items of several windows are not one question's

@@ -197,6 +197,14 @@ def test_an_item_for_another_action_is_not_answered_alone(matcher):
         assert [c.id for c in m.candidates] == ["hukou-move-in", "hukou-move-out"], question
 
 
+def test_an_unsure_item_for_another_action_is_offered_beside_the_one_asked(matcher):
+    # 补发 fits a little better than 换发 on words, but 烂了 asks for a new one in place
+    # of the damaged: not sure enough to answer, both are offered, 换发 first.
+    m = matcher.match("房产证泡水烂了")
+    assert m.status == CHOOSE
+    assert [c.id for c in m.candidates] == ["certificate-replacement", "certificate-reissue"]
+
+
 def test_the_action_asked_settles_items_that_fit_alike(matcher):
     # 社会保障卡申领 and 补领、换领 fit 社保卡 alike; 丢了 is 补领.
     assert answered(matcher, "社保卡丢了要带什么") == "ss-card-replace"
