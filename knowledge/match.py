@@ -19,6 +19,8 @@ How it reads a question:
 - Typos. A word the item lacks may still be found by its characters or its sound
   (身分证, 公基金, 营业执招), but only if it ends the same way: Chinese words end in
   their head, so 二手车 is not 二手房, and such a look-alike counts against the item.
+- Other words. A word no item has may be what citizens say for a term an item has
+  (房本 for 不动产权证书, from the lexicon), and is then found almost whole.
 - English. A citizen may write ID card or passport among the Chinese; such phrases of
   the lexicon are read as their standard Chinese term before anything else.
 - Actions. Items sharing an object (户口迁入 / 迁出, 身份证补领 / 换领) differ by what is
@@ -135,6 +137,7 @@ DOMAIN_FREQ = 10  # the staff's keywords and topics count as this rare (a count,
 WORDFREQ_SCALE = 1e9  # wordfreq's shares as the counts jieba wants
 # Reading word by word: how much a word found only in part counts.
 SINGLE_CHAR_MATCH = 0.7  # a one-character word found inside another word
+SYNONYM_MATCH = 0.8  # a word no item has, found as the lexicon's standard term (房本)
 PARTIAL_MATCH = 0.9  # a longer word found by its characters or sounds, times the share
 HEADLESS_MATCH = 0.2  # ... when its last characters differ (二手车 / 二手房)
 TOPIC_PREFIX_MATCH = 0.5  # routing: a word that begins with a whole topic (户口本, 户口)
@@ -152,7 +155,7 @@ MAX_CHOICES = 4
 ACTIONS: dict[str, str] = {
     "设立": "设立 开办 注册 成立 新开 开店 开公司 开一家 开小店 开个店 申办 办个执照",
     "首次": "首次 第一次 头一回 初次 首办 从来没办过 没办过 还没有办",
-    "补领": "补领 补办 补发 补证 补个 补一个 补一张 遗失 丢失 丢了 不见了 找不到 找不着 弄丢 搞丢 掉了 被偷 挂失",
+    "补领": "补领 补办 补发 补证 补个 补一个 补一张 补一下 遗失 丢失 丢了 不见了 找不到 找不着 弄丢 搞丢 掉了 被偷 挂失",
     "换领": "换领 换证 换新 换发 更换 到期 过期 期满 有效期 损坏 坏了 消磁 读不出 刷不了 破了 烂了",
     "变更": "变更 更改 修改 改名 改成 换人 改一下 迁址 搬到",
     "更正": "更正 写错 填错 打错 弄错 搞错 有误",
@@ -530,6 +533,13 @@ class Matcher:
         it (户口本 is a 户口 matter) though it is no item's word."""
         if has("w:" + word):
             return 1.0, False
+        # A word that no item has may be what citizens say for a term an item has (房本
+        # for 不动产权证书). Windows' topics read the lexicon on their own (_standard_terms).
+        if not topics and word in self._lexicon and "w:" + word not in self._vocab:
+            for standard in self._lexicon[word]:
+                words = self._standard_words[standard]
+                if words and all(has("w:" + w) for w in words):
+                    return SYNONYM_MATCH, False
         if len(word) == 1 or word.isascii():
             return (SINGLE_CHAR_MATCH if has("c:" + word) else 0.0), False
         sounds = [pinyin_of(c) for c in word]

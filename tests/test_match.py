@@ -188,6 +188,11 @@ def test_what_the_citizen_wants_done_is_read(text, asked):
     assert actions(text) == asked
 
 
+def test_a_word_no_item_has_is_found_through_its_standard_term(matcher):
+    # No item says 房本; the lexicon reads it as 不动产权证书, which 不动产权证书补发 has.
+    assert answered(matcher, "房本丢了怎么补") == "certificate-reissue"
+
+
 def test_an_item_for_another_action_is_not_answered_alone(matcher):
     # 迁移证 is 户口迁出's word, but the citizen asks to move the hukou in: answering
     # 户口迁出 alone would send them home with the wrong list, so both are offered.
