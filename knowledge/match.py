@@ -164,6 +164,8 @@ ACTIONS: dict[str, str] = {
     "迁出": "迁出 迁走 迁往",
     "提取": "提取 取出 提出来 取出来 提现 取钱",
     "查询": "查询 查一下 查查 打印 调取 查档",
+    "缴纳": "缴纳 缴费 交费",
+    "退费": "退费 退钱 退款 能退 退回来 退还",
     "转移": "关系转移 转移接续 转入 转出 转回 转过去 接续 续上 转关系",
 }
 ACTION_CLOSE = 0.6  # an item for the action asked counts when this close to the best
