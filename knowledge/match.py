@@ -92,7 +92,7 @@ class Thresholds:
 
     answer: float = 0.4  # below this, never answer
     sure: float = 0.7  # at or above this, a small lead is enough ...
-    lead: float = 0.1  # ... this one
+    lead: float = 0.05  # ... this one
     slope: float = 2.0  # below `sure`, the lead must grow by this much per point
     choose: float = 0.5  # items this sure may be offered as a choice
     band: float = 0.1  # ... when within this of the best
