@@ -42,11 +42,11 @@ from __future__ import annotations
 import logging
 import math
 import re
-import sys
 import threading
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 from pathlib import Path
 
 import jieba
@@ -454,9 +454,15 @@ class Matcher:
                 for w in self._tok.cut(text, HMM=False):
                     if len(w) == 2 and "\u4e00" <= w[0] <= "\u9fff" and "\u4e00" <= w[1] <= "\u9fff":
                         self._sounds.setdefault(pinyin_of(w[0]) + " " + pinyin_of(w[1]), w)
-        # The phrases' words, for the word-by-word reading.
+        # The phrases' words and their weights, for the word-by-word reading; each
+        # (word, weight) pair is made once and shared by every phrase that has the word.
+        weighed: dict[str, tuple[str, float]] = {}
         self._item_phrases = [
-            tuple(tuple(map(sys.intern, self.words(p, False))) for p in _phrases(item)) for item in self.items
+            tuple(
+                tuple(weighed.setdefault(w, (w, self.word_weight(w))) for w in self.words(p, False))
+                for p in _phrases(item)
+            )
+            for item in self.items
         ]
         # Titles and aliases as citizens would type them, for rapidfuzz.
         self._item_spellings = [
@@ -557,20 +563,19 @@ class Matcher:
             return TOPIC_PREFIX_MATCH, False
         return HEADLESS_MATCH * share, share > 0
 
-    def _read(self, said: list[tuple[str, float]], has, topics: bool = False) -> float:
-        """The share of the weighted words `said` that `has` holds. A word it holds only
-        a look-alike of counts double against: the question is about something else."""
-        got = total = 0.0
+    def _read(self, said: Sequence[tuple[str, float]], found) -> tuple[float, float]:
+        """How much of the weighted words `said` is found (`found`: a word -> what
+        `_found` says of it): the share found, where a word found only as a look-alike
+        counts double against (the question is about something else); and the share of
+        the weight in such look-alikes."""
+        got = total = plain = other_weight = 0.0
         for word, w in said:
-            found, other = self._found(word, has, topics)
-            got += w * found
+            share, other = found(word)
+            got += w * share
             total += w * (LOOKALIKE_PENALTY if other else 1.0)
-        return got / total if total else 0.0
-
-    def _lookalike_share(self, said: list[tuple[str, float]], has) -> float:
-        """The share of the question's weight in words that only look like the item's."""
-        total = sum(w for _, w in said)
-        return sum(w for word, w in said if self._found(word, has)[1]) / total if total else 0.0
+            plain += w
+            other_weight += w if other else 0.0
+        return (got / total if total else 0.0), (other_weight / plain if plain else 0.0)
 
     def _item_has(self, i: int):
         ids = set(self._item_term_ids[self._item_term_start[i] : self._item_term_start[i + 1]].tolist())
@@ -591,22 +596,27 @@ class Matcher:
         heard = self.terms(question)
         flat = normalize(question).replace(" ", "")
         ranked = []
+        # The question's terms are read against every candidate's phrases: once a word.
+        heard_found: dict[str, tuple[float, bool]] = {}
+
+        def in_question(word: str) -> tuple[float, bool]:
+            if word not in heard_found:
+                heard_found[word] = self._found(word, heard.__contains__)
+            return heard_found[word]
+
         if said and len(rough):
-            for i in np.argsort(-rough, kind="stable")[:CANDIDATES]:
+            for i in _best(rough, CANDIDATES):
                 if rough[i] <= 0:
                     break
                 has = self._item_has(i)
-                coverage = self._read(said, has)
-                closeness = max(
-                    self._read([(w, self.word_weight(w)) for w in p], heard.__contains__)
-                    for p in self._item_phrases[i]
-                )
+                coverage, lookalike = self._read(said, lambda word: self._found(word, has))
+                closeness = max(self._read(p, in_question)[0] for p in self._item_phrases[i])
                 # How much of the item's closest phrase stands in the question as written,
                 # in order: what the bag of words cannot see (户口迁出 vs 迁出户口 alike,
                 # but 开饭店要办什么证 as a whole).
                 # Not when a word of the question only looks like one of the item's (二手车).
                 resemblance = max((fuzz.partial_ratio(p, flat) for p in self._item_spellings[i]), default=0.0)
-                if self._lookalike_share(said, has) >= LOOKALIKE_SHARE:
+                if lookalike >= LOOKALIKE_SHARE:
                     resemblance = 0.0
                 words = coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE
                 score = (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100
@@ -617,7 +627,8 @@ class Matcher:
         # too (聋哑 is 残疾, 学车 is 驾驶证), and each window's best item.
         told = said + self._standard_terms(question)
         fit = {
-            w.id: self._read(told, terms.__contains__, topics=True) for w, terms in zip(self.windows, self._topic_terms)
+            w.id: self._read(told, lambda word, terms=terms: self._found(word, terms.__contains__, topics=True))[0]
+            for w, terms in zip(self.windows, self._topic_terms)
         }
         by_window: dict[str, float] = {}
         for item, score in ranked:
@@ -736,6 +747,18 @@ def _plain_registration(title: str) -> frozenset[str]:
     own: it registers something anew, as 设立 or 首次 do, and is not for 注销, 变更 or 转移."""
     title = re.sub(r"[（(][^（()）]*[）)]$", "", simplify(title))  # 结婚登记（内地居民）
     return frozenset({"设立", "首次"}) if title.endswith("登记") else frozenset()
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the k highest scores, highest first, ties by index: what a stable
+    argsort gives, without sorting all 10,000 items for the best dozen."""
+    if len(scores) > k:
+        cut = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > cut)
+        top = np.concatenate([above, np.flatnonzero(scores == cut)[: k - len(above)]])
+    else:
+        top = np.arange(len(scores))
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def _letters(latin: str) -> str:

@@ -363,3 +363,16 @@ windows:
         assert (decision.status, decision.window.id) == (ROUTED, "vehicle"), question
     # Nothing of the sort in the base: the default window, not the nearest business.
     assert m.match("哪里有好吃的饭店").window.id == "consult"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]), max_size=40), st.integers(1, 15))
+def test_the_candidates_are_those_a_full_sort_would_give(scores, k):
+    # The rough pass keeps the best dozen of up to 10,000 items without sorting them
+    # all; ties must still fall as a stable sort puts them, or answers would change.
+    import numpy as np
+
+    from knowledge.match import _best
+
+    s = np.array(scores)
+    assert list(_best(s, k)) == list(np.argsort(-s, kind="stable")[:k])
