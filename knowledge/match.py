@@ -24,7 +24,7 @@ How it reads a question:
 - English. A citizen may write ID card or passport among the Chinese; such phrases of
   the lexicon are read as their standard Chinese term before anything else.
 - Actions. Items sharing an object (户口迁入 / 迁出, 身份证补领 / 换领) differ by what is
-  to be done, and the citizen's words say it (迁进来, 丢了, 换人; see ACTIONS).
+  to be done, and the citizen's words say it (迁进来, 丢了, 换人: the lexicon's actions).
 - Deciding. Answer when the best item is sure enough and clearly ahead (the less sure,
   the further ahead it must be), and is not for another action than the one asked (then
   offer it beside a close item for that action, or route); offer a choice when a few
@@ -44,7 +44,7 @@ import math
 import re
 import threading
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 from pathlib import Path
@@ -106,7 +106,7 @@ class Assessment:
 
     ranked: tuple[tuple[Item, float], ...]  # the best candidates and their scores, best first
     windows: tuple[tuple[Window, float], ...]  # every window's fit, best first
-    actions: frozenset[str] = frozenset()  # what the citizen wants done (ACTIONS)
+    actions: frozenset[str] = frozenset()  # what the citizen wants done (the lexicon's actions)
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class Reading:
     candidates: tuple[tuple[Item, float, tuple[str, ...]], ...]
     windows: tuple[tuple[Window, float], ...]  # the best-fitting windows
     lead_needed: float  # how far ahead the best item had to be to be answered
-    actions: frozenset[str] = frozenset()  # what the citizen wants done (ACTIONS)
+    actions: frozenset[str] = frozenset()  # what the citizen wants done (the lexicon's actions)
 
 
 # Weights of a term, beside its own rarity.
@@ -149,25 +149,6 @@ RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 ROUTE_BY_BUSINESS = 0.6  # ... and what the lexicon says of the business asked about
 MAX_CHOICES = 4
-# What is to be done with the thing asked about. Items sharing an object (户口, 身份证,
-# 营业执照) differ by it, and the words the citizen uses tell it (丢了: 补领, 迁进来: 迁入,
-# 法人换人: 变更). The same phrases in an item's title, aliases and keywords tell the item's.
-ACTIONS: dict[str, str] = {
-    "设立": "设立 开办 注册 成立 新开 开店 开公司 开一家 开小店 开个店 申办 办个执照",
-    "首次": "首次 第一次 头一回 初次 首办 从来没办过 没办过 还没有办",
-    "补领": "补领 补办 补发 补证 补个 补一个 补一张 补一下 遗失 丢失 丢了 不见了 找不到 找不着 弄丢 搞丢 掉了 被偷 挂失",
-    "换领": "换领 换证 换新 换发 更换 到期 过期 期满 有效期 损坏 坏了 消磁 读不出 刷不了 破了 烂了",
-    "变更": "变更 更改 修改 改名 改成 换人 改一下 迁址 搬到",
-    "更正": "更正 写错 填错 打错 弄错 搞错 有误",
-    "注销": "注销 销掉 销户 注消 撤销 解除 去掉 关掉 关店 不干了 不做了 歇业 停业 解押 解封 取消",
-    "迁入": "迁入 迁进 迁来 迁回来 落户 落到 投靠",
-    "迁出": "迁出 迁走 迁往",
-    "提取": "提取 取出 提出来 取出来 提现 取钱",
-    "查询": "查询 查一下 查查 打印 调取 查档",
-    "缴纳": "缴纳 缴费 交费",
-    "退费": "退费 退钱 退款 能退 退回来 退还",
-    "转移": "关系转移 转移接续 转入 转出 转回 转过去 接续 续上 转关系",
-}
 ACTION_CLOSE = 0.6  # an item for the action asked counts when this close to the best
 MAX_SUGGESTIONS = 2
 # A rare two-character "word" ending in an aspect particle or a classifier (办过, 换张,
@@ -241,19 +222,23 @@ class Lexicon:
 
     says: dict[str, tuple[str, ...]]  # 驾照 -> (驾驶证,), 房本 -> (不动产权证书,)
     business: dict[str, str]  # 驾驶证 -> 车驾管 / 交通; general terms (收费, 遗失) have none
+    # What is to be done with the thing asked about, and the phrases that ask for it:
+    # 补领 <- 丢了, 补办…; 迁入 <- 迁进来, 落户…
+    actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path = LEXICON) -> Lexicon:
     """The lexicon file: sections of groups, each group a standard term and what citizens
     say for it. Sections under `domains` are lines of business; those under `general`
-    belong to none.
+    belong to none. `actions` lists what can be done (补领, 迁入…) and the phrases that
+    ask for each.
 
     A general lexicon of the domain, not of one hall: it ships with the project and any
     hall's base is read through it. A missing file means no lexicon.
     """
     if not path.exists():
-        return Lexicon({}, {})
+        return Lexicon({}, {}, {})
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     says: dict[str, set[str]] = {}
     business: dict[str, str] = {}
@@ -267,7 +252,11 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
                     said = simplify(str(said))
                     if said and said != standard:
                         says.setdefault(said, set()).add(standard)
-    return Lexicon({k: tuple(sorted(v)) for k, v in says.items()}, business)
+    actions = {
+        simplify(str(action)): tuple(simplify(str(p)) for p in phrases or ())
+        for action, phrases in (data.get("actions") or {}).items()
+    }
+    return Lexicon({k: tuple(sorted(v)) for k, v in says.items()}, business, actions)
 
 
 class Matcher:
@@ -285,6 +274,7 @@ class Matcher:
         lexicon = load_lexicon() if lexicon is None else lexicon
         self._lexicon = lexicon.says
         self._business = lexicon.business
+        self._actions = lexicon.actions
         self._domain: set[str] = set()
         self._vocab: dict[str, int] = {}  # term -> term id, filled by _build_index
         hall = base.hall
@@ -469,7 +459,7 @@ class Matcher:
             tuple(f for f in (normalize(p).replace(" ", "") for p in (it.title, *it.aliases)) if f)
             for it in self.items
         ]
-        self._item_actions = [actions(" ".join(_phrases(it))) or _plain_registration(it.title) for it in self.items]
+        self._item_actions = [self.actions(" ".join(_phrases(it))) or _plain_registration(it.title) for it in self.items]
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))
@@ -639,7 +629,7 @@ class Matcher:
              for w in self.windows),
             key=lambda r: -r[1],
         )
-        return Assessment(tuple(ranked), tuple(windows), actions(question))
+        return Assessment(tuple(ranked), tuple(windows), self.actions(question))
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
         """The lexicon's standard words for what the question says. Each weighs what the
@@ -701,8 +691,13 @@ class Matcher:
         suggestions = tuple(it for it, s in a.ranked if it.window == window.id and s >= th.suggest)
         return Match(ROUTED, window, score=fit, suggestions=suggestions[:MAX_SUGGESTIONS])
 
+    def actions(self, text: str) -> frozenset[str]:
+        """What a text asks to be done (the lexicon's actions): 身份证丢了，补办要啥 → {补领}."""
+        text = simplify(text)
+        return frozenset(a for a, phrases in self._actions.items() if any(p in text for p in phrases))
+
     def actions_of(self, item: Item) -> frozenset[str]:
-        """What the item does (ACTIONS), read from its title, aliases and keywords."""
+        """What the item does (the lexicon's actions), read from its title, aliases and keywords."""
         return self._item_actions[self._index[item.id]]
 
     def _acts_as(self, item: Item, asked: frozenset[str]) -> bool:
@@ -734,12 +729,6 @@ class Matcher:
             candidates.append((item, score, lacks))
         best = a.ranked[0][1] if a.ranked else 0.0
         return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best), a.actions)
-
-
-def actions(text: str) -> frozenset[str]:
-    """The actions (ACTIONS) a text names: 身份证丢了，补办要啥 → {补领}."""
-    text = simplify(text)
-    return frozenset(a for a, says in ACTIONS.items() if any(w in text for w in says.split()))
 
 
 def _plain_registration(title: str) -> frozenset[str]:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.load import load_base
-from knowledge.match import ANSWERED, CHOOSE, ROUTED, Matcher, actions
+from knowledge.match import ANSWERED, CHOOSE, ROUTED, Matcher
 from knowledge.normalize import normalize, pinyin_of, runs, simplify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,8 +184,8 @@ def test_near_duplicate_items_are_told_apart(matcher, question, item):
         ("身份证要带什么材料", set()),
     ],
 )
-def test_what_the_citizen_wants_done_is_read(text, asked):
-    assert actions(text) == asked
+def test_what_the_citizen_wants_done_is_read(matcher, text, asked):
+    assert matcher.actions(text) == asked
 
 
 def test_a_word_no_item_has_is_found_through_its_standard_term(matcher):
