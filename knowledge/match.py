@@ -46,8 +46,8 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
 from pathlib import Path
+from typing import Sequence
 
 import jieba
 import numpy as np
@@ -459,7 +459,10 @@ class Matcher:
             tuple(f for f in (normalize(p).replace(" ", "") for p in (it.title, *it.aliases)) if f)
             for it in self.items
         ]
-        self._item_actions = [self.actions(" ".join(_phrases(it))) or _plain_registration(it.title) for it in self.items]
+        # What each item does, from its phrases, or as a registration anew (结婚登记).
+        self._item_actions = [
+            self.actions(" ".join(_phrases(it))) or _plain_registration(it.title) for it in self.items
+        ]
         self._item_term_ids = np.frombuffer(item_terms, dtype=np.int32)
         self._item_term_start = np.frombuffer(item_start, dtype=np.int32)
         self._items = _Postings(self._item_term_ids, np.frombuffer(item_ids, dtype=np.int32), len(vocab))

@@ -323,7 +323,8 @@ def test_one_bases_words_do_not_change_how_another_base_reads(tmp_path):
             encoding="utf-8",
         )
         (folder / "guides" / "items.yaml").write_text(
-            f"- {{id: shop, title: 个体工商户设立登记, window: market, keywords: [{keyword}], materials: [身份证]}}\n",
+            f"- {{id: shop, title: 个体工商户设立登记, window: market, keywords: [{keyword}],"
+            " materials: [身份证]}\n",
             encoding="utf-8",
         )
         return folder
