@@ -33,7 +33,8 @@ How it reads a question:
   of what the question names (罚单 is 交通违法处理, a matter of 车驾管: the window of
   驾驶证 and 机动车), or to the default window when none does. A heavy word no item
   explains (药店, 贷款) keeps coverage low, so such a question is routed rather than
-  answered with an item that is not about it.
+  answered with an item that is not about it; so is one that names another paper of
+  the best item's kind (药品经营许可证 where the item is 食品经营许可证).
 
 The index is built once per load of the base; `match` only reads it.
 """
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import threading
 from array import array
@@ -107,6 +109,8 @@ class Assessment:
     ranked: tuple[tuple[Item, float], ...]  # the best candidates and their scores, best first
     windows: tuple[tuple[Window, float], ...]  # every window's fit, best first
     actions: frozenset[str] = frozenset()  # what the citizen wants done (the lexicon's actions)
+    # The lexicon's standard terms the question names, and how much each naming says.
+    named: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 ROUTE_BY_BUSINESS = 0.6  # ... and what the lexicon says of the business asked about
 MAX_CHOICES = 4
 ACTION_CLOSE = 0.6  # an item for the action asked counts when this close to the best
+KIND_ENDING = 3  # terms ending in as many characters alike are of one kind (经营许可证)
 MAX_SUGGESTIONS = 2
 # A rare two-character "word" ending in an aspect particle or a classifier (办过, 换张,
 # 开个) is a verb or a number with its particle: wordfreq counts it rare, so whole it
@@ -332,9 +337,14 @@ class Matcher:
                     for key in (standard, self._business[standard]):
                         counts.setdefault(key, {}).setdefault(w.id, 0)
                         counts[key][w.id] += 1
-        # A term that items name and no topic does is the items' to route (ROUTE_BY_ITEM).
-        for item in self.items:
-            for standard, _ in self.standards_named(" ".join(_phrases(item))):
+        # The standard terms each item names; one that items name and no topic does is
+        # the items' to route (ROUTE_BY_ITEM).
+        self._item_standards = [
+            frozenset(standard for standard, _ in self.standards_named(" ".join(_phrases(item))))
+            for item in self.items
+        ]
+        for standards in self._item_standards:
+            for standard in standards:
                 counts.setdefault(standard, {})
         # Named by one topic of one window, a business is that window's only in part: the
         # one more count is the hall's other windows and the business no window names.
@@ -632,7 +642,7 @@ class Matcher:
              for w in self.windows),
             key=lambda r: -r[1],
         )
-        return Assessment(tuple(ranked), tuple(windows), self.actions(question))
+        return Assessment(tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)))
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
         """The lexicon's standard words for what the question says. Each weighs what the
@@ -651,7 +661,9 @@ class Matcher:
     def decide(self, a: Assessment) -> Match:
         """Answer, offer a choice, or route, from what was read."""
         th = self.thresholds
-        if a.ranked:
+        # 开药店 (药品经营许可证) is not 食品经营许可证: the same kind of paper, another one,
+        # which the base does not have. Neither answered nor offered: routed.
+        if a.ranked and not self._another_of_its_kind(a.ranked[0][0], a.named):
             item, best = a.ranked[0]
             second = a.ranked[1][1] if len(a.ranked) > 1 else 0.0
             ahead = best >= th.answer and best - second >= self.lead_needed(best)
@@ -693,6 +705,23 @@ class Matcher:
         # not the matcher, decides whether it is meant.
         suggestions = tuple(it for it, s in a.ranked if it.window == window.id and s >= th.suggest)
         return Match(ROUTED, window, score=fit, suggestions=suggestions[:MAX_SUGGESTIONS])
+
+    def _another_of_its_kind(self, item: Item, named: Sequence[tuple[str, float]]) -> bool:
+        """The question names, by a phrase of its own (开药店, not 药), a standard term
+        of the lexicon that the item does not name but that ends as one it names, each
+        with its own first part: 药品经营许可证 and 食品经营许可证 are papers of one kind,
+        and one is not the other."""
+        own = self._item_standards[self._index[item.id]]
+        if any(term in own for term, _ in named):
+            return False  # 结婚离婚都在这办吗: it names the item's own too
+        for term, says in named:
+            if says < 0.9:
+                continue
+            for other in own:
+                same = len(os.path.commonprefix([term[::-1], other[::-1]]))
+                if same >= KIND_ENDING and len(term) > same and len(other) > same:
+                    return True
+        return False
 
     def actions(self, text: str) -> frozenset[str]:
         """What a text asks to be done (the lexicon's actions): 身份证丢了，补办要啥 → {补领}."""

@@ -377,3 +377,35 @@ def test_the_candidates_are_those_a_full_sort_would_give(scores, k):
 
     s = np.array(scores)
     assert list(_best(s, k)) == list(np.argsort(-s, kind="stable")[:k])
+
+
+def test_another_paper_of_the_same_kind_is_routed_not_answered(tmp_path):
+    # 药品经营许可证 and 食品经营许可证 are papers of one kind; a hall with only the food
+    # licence must not hand its list to someone opening a pharmacy.
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "hall.yaml").write_text(
+        """\
+hall: {name: 测试镇政务服务中心}
+windows:
+  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
+  - {id: market, number: 2, name: 市场监管窗口, topics: [营业执照, 食品, 药品]}
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "guides" / "items.yaml").write_text(
+        """\
+- id: food-licence
+  title: 食品经营许可证核发
+  window: market
+  aliases: [开饭店办什么许可证, 卖熟食要什么证]
+  keywords: [许可证, 食品]
+  materials: [营业执照, 健康证]
+- {id: shop, title: 个体工商户设立登记, window: market, aliases: [开小店办执照], materials: [身份证]}
+""",
+        encoding="utf-8",
+    )
+    m = Matcher(load_base(tmp_path))
+    for question in ["我要开药房，许可证在哪办", "药店许可证怎么申请"]:
+        decision = m.match(question)
+        assert (decision.status, decision.window.id) == (ROUTED, "market"), question
+    assert answered(m, "开饭店要办什么许可证") == "food-licence"
