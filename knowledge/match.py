@@ -34,7 +34,8 @@ How it reads a question:
   驾驶证 and 机动车), or to the default window when none does. A heavy word no item
   explains (药店, 贷款) keeps coverage low, so such a question is routed rather than
   answered with an item that is not about it; so is one that names another paper of
-  the best item's kind (药品经营许可证 where the item is 食品经营许可证).
+  the best item's kind (药品经营许可证 where the item is 食品经营许可证, 临时居民身份证
+  where it is 居民身份证).
 
 The index is built once per load of the base; `match` only reads it.
 """
@@ -708,9 +709,9 @@ class Matcher:
 
     def _another_of_its_kind(self, item: Item, named: Sequence[tuple[str, float]]) -> bool:
         """The question names, by a phrase of its own (开药店, not 药), a standard term
-        of the lexicon that the item does not name but that ends as one it names, each
-        with its own first part: 药品经营许可证 and 食品经营许可证 are papers of one kind,
-        and one is not the other."""
+        of the lexicon that the item does not name but that ends as one it names, with a
+        first part of its own: 药品经营许可证 is not 食品经营许可证, nor is 临时居民身份证
+        居民身份证."""
         own = self._item_standards[self._index[item.id]]
         if any(term in own for term, _ in named):
             return False  # 结婚离婚都在这办吗: it names the item's own too
@@ -719,7 +720,7 @@ class Matcher:
                 continue
             for other in own:
                 same = len(os.path.commonprefix([term[::-1], other[::-1]]))
-                if same >= KIND_ENDING and len(term) > same and len(other) > same:
+                if same >= KIND_ENDING and len(term) > same:
                     return True
         return False
 
