@@ -253,6 +253,11 @@ def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
 
+def _plural(what: str) -> str:
+    """phrase → phrases, word list → word lists, command → commands."""
+    return what + "es" if what.endswith(("s", "sh", "ch")) else what + "s"
+
+
 def _did_you_mean(word: str, known) -> str:
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -267,12 +272,17 @@ class _Reader:
     def error(self, line: int, message: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.rel, line, message, severity))
 
-    def missing(self, line: int, what: str, name: str) -> None:
-        """Key ``name`` is not in the file: an error, or the bundled one is used."""
+    def missing(self, line: int, what: str, names: list[str]) -> None:
+        """Keys ``names`` are not in the file: an error each, or the bundled ones are used,
+        in one warning (a hall that writes three phrases is not told of fifty others)."""
         if self.defaults is None:
-            self.error(line, f"missing {what} '{name}'")
-        else:
-            self.error(line, f"{what} '{name}' is missing; the bundled one is used", "warning")
+            for name in names:
+                self.error(line, f"missing {what} '{name}'")
+        elif len(names) == 1:
+            self.error(line, f"{what} '{names[0]}' is missing; the bundled one is used", "warning")
+        elif names:
+            self.error(line, f"{len(names)} {_plural(what)} are missing; the bundled ones are used: "
+                             + ", ".join(names), "warning")
 
     def read(self, path: Path) -> Phrases | None:
         try:
@@ -342,9 +352,7 @@ class _Reader:
                            + _did_you_mean(name, known), "warning")
             else:
                 out[name] = (key, value)
-        for name in required:
-            if name not in out:
-                self.missing(at, what, name)
+        self.missing(at, what, [name for name in required if name not in out])
         return out
 
     def _text(self, node: Node, where: str) -> str | None:

@@ -277,6 +277,21 @@ def test_check_warns_of_each_key_the_hall_left_out_and_exits_0(tmp_path, run_bot
     assert (result.returncode, result.stdout.splitlines()) == (0, lines), result.stderr
 
 
+def test_a_hall_that_writes_a_few_phrases_is_told_of_the_others_once(tmp_path):
+    """Staff who change two sentences get one line about the rest, not one per phrase."""
+    folder = hall_folder(tmp_path, "phrases:\n  greeting: 您好！这里是{hall}。\n  praise: 不客气。\n")
+    code, lines = run_check(folder)
+    assert code == 0
+    missing = [line for line in lines if "phrases are missing" in line]
+    assert len(missing) == 1
+    assert missing[0].startswith(f"phrases.yaml:1: warning: {len(load_phrases(None).texts) - 2} phrases "
+                                 "are missing; the bundled ones are used: ")
+    named = missing[0].split("the bundled ones are used: ")[1].split(", ")
+    assert "greeting" not in named and "praise" not in named and "route" in named
+    assert not any("phrase '" in line for line in lines)
+    assert load_phrases(folder).say("praise") == "不客气。"
+
+
 def test_sections_the_hall_left_out_are_the_bundled_ones(tmp_path):
     """A hall that wrote only its sentences: the bundled buttons, commands, 好差评 levels and
     words; the 常办事项 menu is its base's (the bundled common items are the sample hall's)."""
@@ -285,10 +300,8 @@ def test_sections_the_hall_left_out_are_the_bundled_ones(tmp_path):
     code, lines = run_check(folder)
     assert code == 0
     assert lines[:-1] == [
-        "phrases.yaml:1: warning: section 'buttons' is missing; the bundled one is used",
-        "phrases.yaml:1: warning: section 'commands' is missing; the bundled one is used",
-        "phrases.yaml:1: warning: section 'rating' is missing; the bundled one is used",
-        "phrases.yaml:1: warning: section 'words' is missing; the bundled one is used",
+        "phrases.yaml:1: warning: 4 sections are missing; the bundled ones are used: buttons, "
+        "commands, rating, words",
         "phrases.yaml:1: warning: section 'common_items' is missing; the 常办事项 menu shows the "
         "first items of guides/*.yaml"]
     p, bundled = load_phrases(folder), load_phrases(None)
