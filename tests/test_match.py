@@ -23,6 +23,19 @@ def answered(matcher, question):
     return m.item.id
 
 
+def small_hall(folder: Path, windows: str, items: str) -> Matcher:
+    """A matcher over a hall of a few windows (YAML lines under `windows:`, after the
+    default consult window) and a few items (guides/items.yaml)."""
+    (folder / "guides").mkdir(parents=True)
+    (folder / "hall.yaml").write_text(
+        "hall: {name: 测试镇政务服务中心}\nwindows:\n"
+        "  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}\n" + windows,
+        encoding="utf-8",
+    )
+    (folder / "guides" / "items.yaml").write_text(items, encoding="utf-8")
+    return Matcher(load_base(folder))
+
+
 # -- normalisation ------------------------------------------------------------------------
 
 
@@ -293,75 +306,45 @@ def test_the_index_is_built_once_per_base_not_per_question(monkeypatch):
 
 def test_a_word_that_begins_with_a_windows_topic_is_routed_there(tmp_path):
     # 户口本 is a 户口 matter; read as a look-alike of 户口 it would count against the window.
-    (tmp_path / "guides").mkdir()
-    (tmp_path / "hall.yaml").write_text(
-        """\
-hall: {name: 测试镇政务服务中心}
-windows:
-  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
-  - {id: hukou, number: 2, name: 户政窗口, topics: [户口, 身份证]}
-  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}
-""",
-        encoding="utf-8",
+    matcher = small_hall(
+        tmp_path,
+        "  - {id: hukou, number: 2, name: 户政窗口, topics: [户口, 身份证]}\n"
+        "  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}\n",
+        "- {id: id-card, title: 居民身份证换领, window: hukou, materials: [原居民身份证]}\n"
+        "- {id: invoice, title: 代开发票, window: tax, materials: [合同]}\n",
     )
-    (tmp_path / "guides" / "items.yaml").write_text(
-        """\
-- {id: id-card, title: 居民身份证换领, window: hukou, materials: [原居民身份证]}
-- {id: invoice, title: 代开发票, window: tax, materials: [合同]}
-""",
-        encoding="utf-8",
-    )
-    m = Matcher(load_base(tmp_path)).match("户口本上的民族要改")
+    m = matcher.match("户口本上的民族要改")
     assert (m.status, m.window.id) == (ROUTED, "hukou")
 
 
 def test_one_bases_words_do_not_change_how_another_base_reads(tmp_path):
     # Staff may reload the base, or one process may serve two halls: a keyword of one
     # base must not become a word of the other (jieba's dictionary is shared).
-    def hall(folder: Path, keyword: str) -> Path:
-        (folder / "guides").mkdir(parents=True)
-        (folder / "hall.yaml").write_text(
-            "hall: {name: 测试镇政务服务中心}\n"
-            "windows:\n  - {id: market, number: 1, name: 市场窗口, default: true, topics: [营业执照]}\n",
-            encoding="utf-8",
-        )
-        (folder / "guides" / "items.yaml").write_text(
+    def hall(name: str, keyword: str) -> Matcher:
+        return small_hall(
+            tmp_path / name,
+            "  - {id: market, number: 2, name: 市场窗口, topics: [营业执照]}\n",
             f"- {{id: shop, title: 个体工商户设立登记, window: market, keywords: [{keyword}],"
             " materials: [身份证]}\n",
-            encoding="utf-8",
         )
-        return folder
 
     question = "我想开个鲜榨果汁摊"
-    plain = Matcher(load_base(hall(tmp_path / "a", "个体户"))).words(question)
+    plain = hall("a", "个体户").words(question)
     assert "鲜榨果汁摊" not in plain
-    taught = Matcher(load_base(hall(tmp_path / "b", "鲜榨果汁摊")))
-    assert "鲜榨果汁摊" in taught.words(question)  # its own keyword stays whole
-    assert Matcher(load_base(hall(tmp_path / "c", "个体户"))).words(question) == plain
+    assert "鲜榨果汁摊" in hall("b", "鲜榨果汁摊").words(question)  # its own keyword stays whole
+    assert hall("c", "个体户").words(question) == plain
 
 
 def test_a_term_no_topic_names_is_routed_by_its_line_of_business(tmp_path):
     # No topic says 罚单 or 闯红灯; the lexicon reads them as 交通违法处理, a matter of 车驾管,
     # the business whose 驾驶证 and 机动车 are the vehicle window's topics.
-    (tmp_path / "guides").mkdir()
-    (tmp_path / "hall.yaml").write_text(
-        """\
-hall: {name: 测试镇政务服务中心}
-windows:
-  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
-  - {id: vehicle, number: 2, name: 车驾管窗口, topics: [驾驶证, 机动车]}
-  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}
-""",
-        encoding="utf-8",
+    m = small_hall(
+        tmp_path,
+        "  - {id: vehicle, number: 2, name: 车驾管窗口, topics: [驾驶证, 机动车]}\n"
+        "  - {id: tax, number: 3, name: 税务窗口, topics: [发票, 纳税]}\n",
+        "- {id: licence, title: 驾驶证换证, window: vehicle, materials: [驾驶证]}\n"
+        "- {id: invoice, title: 代开发票, window: tax, materials: [合同]}\n",
     )
-    (tmp_path / "guides" / "items.yaml").write_text(
-        """\
-- {id: licence, title: 驾驶证换证, window: vehicle, materials: [驾驶证]}
-- {id: invoice, title: 代开发票, window: tax, materials: [合同]}
-""",
-        encoding="utf-8",
-    )
-    m = Matcher(load_base(tmp_path))
     for question in ["闯红灯的罚单在哪交", "想考个驾照在哪报名"]:
         decision = m.match(question)
         assert (decision.status, decision.window.id) == (ROUTED, "vehicle"), question
@@ -385,17 +368,9 @@ def test_the_candidates_are_those_a_full_sort_would_give(scores, k):
 def test_another_paper_of_the_same_kind_is_routed_not_answered(tmp_path):
     # 药品经营许可证 and 食品经营许可证 are papers of one kind; a hall with only the food
     # licence must not hand its list to someone opening a pharmacy.
-    (tmp_path / "guides").mkdir()
-    (tmp_path / "hall.yaml").write_text(
-        """\
-hall: {name: 测试镇政务服务中心}
-windows:
-  - {id: consult, number: 1, name: 综合咨询窗口, default: true, topics: [咨询]}
-  - {id: market, number: 2, name: 市场监管窗口, topics: [营业执照, 食品, 药品]}
-""",
-        encoding="utf-8",
-    )
-    (tmp_path / "guides" / "items.yaml").write_text(
+    m = small_hall(
+        tmp_path,
+        "  - {id: market, number: 2, name: 市场监管窗口, topics: [营业执照, 食品, 药品]}\n",
         """\
 - id: food-licence
   title: 食品经营许可证核发
@@ -405,9 +380,7 @@ windows:
   materials: [营业执照, 健康证]
 - {id: shop, title: 个体工商户设立登记, window: market, aliases: [开小店办执照], materials: [身份证]}
 """,
-        encoding="utf-8",
     )
-    m = Matcher(load_base(tmp_path))
     for question in ["我要开药房，许可证在哪办", "药店许可证怎么申请"]:
         decision = m.match(question)
         assert (decision.status, decision.window.id) == (ROUTED, "market"), question
