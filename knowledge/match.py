@@ -196,7 +196,8 @@ def everyday_words() -> tuple[dict[str, int], int]:
 
 class _BaseWords(dict):
     """A base's own words over the shared everyday dictionary, which they leave as it
-    is: two bases in one process (a reload, two halls) do not teach each other words."""
+    is: two bases read in one process (two halls, the test suite) do not teach each other
+    words."""
 
     def __init__(self, everyday: dict[str, int]):
         super().__init__()

@@ -318,8 +318,8 @@ def test_a_word_that_begins_with_a_windows_topic_is_routed_there(tmp_path):
 
 
 def test_one_bases_words_do_not_change_how_another_base_reads(tmp_path):
-    # Staff may reload the base, or one process may serve two halls: a keyword of one
-    # base must not become a word of the other (jieba's dictionary is shared).
+    # One process may read two bases (two halls, the tests): a keyword of one base must
+    # not become a word of the other (jieba's everyday dictionary is shared).
     def hall(name: str, keyword: str) -> Matcher:
         return small_hall(
             tmp_path / name,
