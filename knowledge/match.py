@@ -766,10 +766,11 @@ class Matcher:
 
 
 def _plain_registration(title: str) -> frozenset[str]:
-    """A title that is only X登记 (结婚登记, 参保登记, 不动产抵押登记) names no action of its
-    own: it registers something anew, as 设立 or 首次 do, and is not for 注销, 变更 or 转移."""
+    """A title that is only X登记 or X备案 (结婚登记, 参保登记, 异地就医备案) names no action
+    of its own: it registers something anew, as 设立 or 首次 do, and is not for 注销, 变更
+    or 转移."""
     title = re.sub(r"[（(][^（()）]*[）)]$", "", simplify(title))  # 结婚登记（内地居民）
-    return frozenset({"设立", "首次"}) if title.endswith("登记") else frozenset()
+    return frozenset({"设立", "首次"}) if title.endswith(("登记", "备案")) else frozenset()
 
 
 def _best(scores: np.ndarray, k: int) -> np.ndarray:

@@ -235,14 +235,18 @@ def test_what_each_item_does_is_read_from_its_title_aliases_and_keywords(matcher
     does = {item.id: matcher.actions_of(item) for item in matcher.base.items.values()}
     assert does["hukou-move-out"] == {"迁出"}
     assert does["mortgage-cancellation"] == {"注销"}  # 不动产抵押权注销登记
-    # Only X登记 (结婚登记（内地居民）, 不动产抵押登记): registers anew, as 设立 or 首次.
+    # Only X登记 or X备案 (结婚登记（内地居民）, 不动产抵押登记, 异地就医备案): registers
+    # anew, as 设立 or 首次.
     assert does["marriage-registration"] == does["mortgage-registration"] == {"设立", "首次"}
+    assert does["remote-medical-filing"] == {"设立", "首次"}
 
 
-def test_a_transfer_is_not_answered_with_the_first_registration(matcher):
-    # The sample hall has no item for moving medical insurance elsewhere; 参保登记 is
-    # for joining it, so the question goes to the medical-insurance window.
-    m = matcher.match("调到外省上班了，医保关系怎么转过去")
+@pytest.mark.parametrize("question", ["调到外省上班了，医保关系怎么转过去", "异地就医备案怎么取消"])
+def test_a_transfer_or_a_cancellation_is_not_answered_with_the_registration(matcher, question):
+    # The sample hall has no item for moving medical insurance elsewhere, nor for
+    # cancelling a 备案; 参保登记 and 异地就医备案 register anew, so the question goes to
+    # the medical-insurance window.
+    m = matcher.match(question)
     assert (m.status, m.window.id) == (ROUTED, "medical-insurance")
 
 
