@@ -43,10 +43,12 @@ def explanation(r: Reading, matcher: Matcher) -> list[str]:
         lines.append(f"  {n}. {score:.2f} {item.id} {item.title}{does}{lacking}")
     lines.append("  windows: " + " · ".join(f"{w.id} {fit:.2f}" for w, fit in r.windows))
     best = r.candidates[0][1] if r.candidates else 0.0
-    ahead = best - (r.candidates[1][1] if len(r.candidates) > 1 else 0.0)
+    ahead = best - r.rival
     far_enough = best >= th.answer and ahead >= r.lead_needed
     if r.match.status == ANSWERED and far_enough:
         why = f"answered: {best:.2f}, {ahead:.2f} ahead of the next (needed {r.lead_needed:.2f})"
+        if len(r.candidates) > 1 and r.rival < r.candidates[1][1]:
+            why += "; items of windows whose topics do not fit are no rivals"
     elif r.match.status == ANSWERED:
         why = f"answered: the only close item for {asked}, what the question asks for"
     elif r.match.status == CHOOSE and far_enough:

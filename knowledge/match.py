@@ -112,6 +112,8 @@ class Assessment:
     actions: frozenset[str] = frozenset()  # what the citizen wants done (the lexicon's actions)
     # The lexicon's standard terms the question names, and how much each naming says.
     named: tuple[tuple[str, float], ...] = ()
+    # Each window's fit by its topics alone (read with the lexicon's standard terms).
+    topics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ class Reading:
     windows: tuple[tuple[Window, float], ...]  # the best-fitting windows
     lead_needed: float  # how far ahead the best item had to be to be answered
     actions: frozenset[str] = frozenset()  # what the citizen wants done (the lexicon's actions)
+    rival: float = 0.0  # the score it had to lead (an item of an unfitting window is none)
 
 
 # Weights of a term, beside its own rarity.
@@ -153,6 +156,8 @@ CLOSENESS_SHARE = 0.5  # the words' score: coverage^(1-s) * closeness^s
 RESEMBLANCE_SHARE = 0.3  # the item's score: (1-r) * words + r * resemblance
 ROUTE_BY_ITEM = 0.4  # how much a window's best item adds to its topics' fit
 ROUTE_BY_BUSINESS = 0.6  # ... and what the lexicon says of the business asked about
+WINDOW_PLAIN = 0.3  # a window whose topics fit this much is plainly what a question is about
+RIVAL_WINDOW = 0.05  # ... and an item of a window whose topics fit less is no rival
 MAX_CHOICES = 4
 ACTION_CLOSE = 0.6  # an item for the action asked counts when this close to the best
 KIND_ENDING = 3  # terms ending in as many characters alike are of one kind (经营许可证)
@@ -644,7 +649,7 @@ class Matcher:
              for w in self.windows),
             key=lambda r: -r[1],
         )
-        return Assessment(tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)))
+        return Assessment(tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit)
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
         """The lexicon's standard words for what the question says. Each weighs what the
@@ -667,7 +672,7 @@ class Matcher:
         # which the base does not have. Neither answered nor offered: routed.
         if a.ranked and not self._another_of_its_kind(a.ranked[0][0], a.named):
             item, best = a.ranked[0]
-            second = a.ranked[1][1] if len(a.ranked) > 1 else 0.0
+            second = self._rival(a)
             ahead = best >= th.answer and best - second >= self.lead_needed(best)
             if ahead and not self._acts_otherwise(item, a.actions):
                 return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
@@ -730,6 +735,18 @@ class Matcher:
         text = simplify(text)
         return frozenset(a for a, phrases in self._actions.items() if any(p in text for p in phrases))
 
+    def _rival(self, a: Assessment) -> float:
+        """The score the best item must lead. When the question is plainly about the best
+        item's window (its topics fit), an item of a window whose topics do not fit at
+        all is no rival: 孩子8岁要办护照 is a passport question, whatever 残疾人证新办
+        shares with it (办, 新)."""
+        best = a.ranked[0][0]
+        rivals = a.ranked[1:]
+        if a.topics.get(best.window, 0.0) >= WINDOW_PLAIN:
+            rivals = [(it, s) for it, s in rivals if it.window == best.window
+                      or a.topics.get(it.window, 0.0) >= RIVAL_WINDOW]
+        return max((s for _, s in rivals), default=0.0)
+
     def actions_of(self, item: Item) -> frozenset[str]:
         """What the item does (the lexicon's actions), read from its title, aliases and keywords."""
         return self._item_actions[self._index[item.id]]
@@ -762,7 +779,8 @@ class Matcher:
             lacks = tuple(w for w, weight in said if weight >= WEIGHTY and self._found(w, has)[0] < 0.5)
             candidates.append((item, score, lacks))
         best = a.ranked[0][1] if a.ranked else 0.0
-        return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best), a.actions)
+        return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best), a.actions,
+                       self._rival(a) if a.ranked else 0.0)
 
 
 def _plain_registration(title: str) -> frozenset[str]:

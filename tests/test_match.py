@@ -258,6 +258,12 @@ def test_items_for_other_actions_only_are_not_offered(matcher, question):
     assert (m.status, m.window.id) == (ROUTED, "market")
 
 
+def test_an_item_of_a_window_the_question_is_not_about_is_no_rival(matcher):
+    # Plainly a tax question (契税); 不动产登记资料查询 shares little more than 套房 with it,
+    # and the window that holds it fits not at all: the best item need not lead it.
+    assert answered(matcher, "第二套房140平以上契税按几个点算") == "deed-tax"
+
+
 def test_items_sharing_only_a_word_are_not_offered_together(matcher):
     # 补 fits 营业执照, 房产证 and 社保卡 alike; a choice between them would be nonsense.
     m = matcher.match("营业执照正本丢了怎么补")
