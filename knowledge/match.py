@@ -673,7 +673,10 @@ class Matcher:
         if a.ranked and not self._another_of_its_kind(a.ranked[0][0], a.named):
             item, best = a.ranked[0]
             second = self._rival(a)
-            ahead = best >= th.answer and best - second >= self.lead_needed(best)
+            needed = self.lead_needed(best)
+            if self._settled_by_action(a, needed):
+                needed = th.lead
+            ahead = best >= th.answer and best - second >= needed
             if ahead and not self._acts_otherwise(item, a.actions):
                 return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
             if best >= th.answer and self._acts_otherwise(item, a.actions):
@@ -734,6 +737,17 @@ class Matcher:
         """What a text asks to be done (the lexicon's actions): 身份证丢了，补办要啥 → {补领}."""
         text = simplify(text)
         return frozenset(a for a, phrases in self._actions.items() if any(p in text for p in phrases))
+
+    def _settled_by_action(self, a: Assessment, needed: float) -> bool:
+        """The best item does what is asked (没办过: 首次) and every item near it does
+        something else (补领, 换领), and its window is the one the question is most
+        about by the topics (公司要注销，清税证明怎么开 is a tax question, not 公司注销):
+        the action settles it, and the small lead of a sure item is enough."""
+        best, score = a.ranked[0]
+        near = [it for it, s in a.ranked[1:] if score - s < needed]
+        return (bool(near) and self._acts_as(best, a.actions)
+                and all(self._acts_otherwise(it, a.actions) for it in near)
+                and a.topics.get(best.window, 0.0) >= max(a.topics.values(), default=0.0))
 
     def _rival(self, a: Assessment) -> float:
         """The score the best item must lead. When the question is plainly about the best
