@@ -649,7 +649,9 @@ class Matcher:
              for w in self.windows),
             key=lambda r: -r[1],
         )
-        return Assessment(tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit)
+        return Assessment(
+            tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit
+        )
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
         """The lexicon's standard words for what the question says. Each weighs what the

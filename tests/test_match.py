@@ -265,7 +265,9 @@ def test_the_action_asked_settles_a_best_item_not_far_enough_ahead(matcher):
     items = matcher.base.items
     windows = tuple((w, 0.0) for w in matcher.base.windows.values())
     reading = dict(
-        ranked=((items["id-card-first"], 0.56), (items["id-card-reissue"], 0.34), (items["id-card-renew"], 0.3)),
+        ranked=(
+            (items["id-card-first"], 0.56), (items["id-card-reissue"], 0.34), (items["id-card-renew"], 0.3)
+        ),
         windows=windows,
         topics={"hukou": 0.7, "social-security": 0.1},
     )
