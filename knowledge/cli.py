@@ -55,6 +55,8 @@ def explanation(r: Reading, matcher: Matcher) -> list[str]:
         why = f"choose: the best item is not for {asked}, what the question asks for; an item for it is close behind"
     elif r.match.status == CHOOSE:
         why = f"choose: no item far enough ahead; these are within {th.band:.2f} of the best"
+    elif r.another_kind:
+        why = f"routed: the question names {r.another_kind}, another paper of the best item's kind"
     elif far_enough:
         why = f"routed: the best item is not for {asked}, what the question asks for, and no item for it is close"
     elif best < th.answer:

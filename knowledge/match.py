@@ -129,6 +129,7 @@ class Reading:
     lead_needed: float  # how far ahead the best item had to be to be answered
     actions: frozenset[str] = frozenset()  # what the citizen wants done (the lexicon's actions)
     rival: float = 0.0  # the score it had to lead (an item of an unfitting window is none)
+    another_kind: str = ""  # another paper of the best item's kind the question names
 
 
 # Weights of a term, beside its own rarity.
@@ -718,22 +719,22 @@ class Matcher:
         suggestions = tuple(it for it, s in a.ranked if it.window == window.id and s >= th.suggest)
         return Match(ROUTED, window, score=fit, suggestions=suggestions[:MAX_SUGGESTIONS])
 
-    def _another_of_its_kind(self, item: Item, named: Sequence[tuple[str, float]]) -> bool:
-        """The question names, by a phrase of its own (开药店, not 药), a standard term
-        of the lexicon that the item does not name but that ends as one it names, with a
-        first part of its own: 药品经营许可证 is not 食品经营许可证, nor is 临时居民身份证
-        居民身份证."""
+    def _another_of_its_kind(self, item: Item, named: Sequence[tuple[str, float]]) -> str:
+        """The standard term of the lexicon that the question names, by a phrase of its own
+        (开药店, not 药), that the item does not name but that ends as one it names, with
+        a first part of its own: 药品经营许可证 is not 食品经营许可证, nor is 临时居民身份证
+        居民身份证. Empty when there is none."""
         own = self._item_standards[self._index[item.id]]
         if any(term in own for term, _ in named):
-            return False  # 结婚离婚都在这办吗: it names the item's own too
+            return ""  # 结婚离婚都在这办吗: it names the item's own too
         for term, says in named:
             if says < 0.9:
                 continue
             for other in own:
                 same = len(os.path.commonprefix([term[::-1], other[::-1]]))
                 if same >= KIND_ENDING and len(term) > same:
-                    return True
-        return False
+                    return term
+        return ""
 
     def actions(self, text: str) -> frozenset[str]:
         """What a text asks to be done (the lexicon's actions): 身份证丢了，补办要啥 → {补领}."""
@@ -795,8 +796,11 @@ class Matcher:
             lacks = tuple(w for w, weight in said if weight >= WEIGHTY and self._found(w, has)[0] < 0.5)
             candidates.append((item, score, lacks))
         best = a.ranked[0][1] if a.ranked else 0.0
-        return Reading(self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best), a.actions,
-                       self._rival(a) if a.ranked else 0.0)
+        rival = self._rival(a) if a.ranked else 0.0
+        kind = self._another_of_its_kind(a.ranked[0][0], a.named) if a.ranked else ""
+        return Reading(
+            self.decide(a), said, tuple(candidates), a.windows[:top], self.lead_needed(best), a.actions, rival, kind
+        )
 
 
 def _plain_registration(title: str) -> frozenset[str]:

@@ -147,6 +147,7 @@ def test_a_special_paper_the_hall_lacks_is_routed_not_offered(matcher):
     # 居民身份证 items is about it.
     m = matcher.match("临时身份证怎么办")
     assert (m.status, m.window.id) == (ROUTED, "hukou")
+    assert matcher.explain("临时身份证怎么办").another_kind == "临时居民身份证"  # what staff see
 
 
 @pytest.mark.xfail(strict=True, reason="解封's item also says 查封; what it lacks (解除) is not weighed")
