@@ -53,6 +53,8 @@ def explanation(r: Reading, matcher: Matcher) -> list[str]:
         why = f"answered: the only close item for {asked}, what the question asks for"
     elif r.match.status == CHOOSE and far_enough:
         why = f"choose: the best item is not for {asked}, what the question asks for; an item for it is close behind"
+    elif r.match.status == CHOOSE and best < th.choose:
+        why = "choose: no item far enough ahead; among them, these items of one window hold all the question says"
     elif r.match.status == CHOOSE:
         why = f"choose: no item far enough ahead; these are within {th.band:.2f} of the best"
     elif r.another_kind:

@@ -101,6 +101,7 @@ class Thresholds:
     band: float = 0.1  # ... when within this of the best
     route: float = 0.25  # a window fitting less than this: the default window
     suggest: float = 0.4  # routed: the window's items this sure are suggested
+    among: float = 0.3  # ... or offered, if among them they hold all the question says
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,10 @@ class Assessment:
     named: tuple[tuple[str, float], ...] = ()
     # Each window's fit by its topics alone (read with the lexicon's standard terms).
     topics: dict[str, float] = field(default_factory=dict)
+    # The question's weighty words outside what it asks in general (要带什么, 在哪办), and
+    # those of them each candidate has.
+    content: frozenset[str] = frozenset()
+    found_in: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,6 +243,8 @@ class Lexicon:
     # What is to be done with the thing asked about, and the phrases that ask for it:
     # 补领 <- 丢了, 补办…; 迁入 <- 迁进来, 落户…
     actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What citizens say that belongs to no line of business: 要带什么, 多少钱, 在哪办.
+    general: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -255,12 +262,16 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     says: dict[str, set[str]] = {}
     business: dict[str, str] = {}
+    general: set[str] = set()
     for kind in ("domains", "general"):
         for section, groups in (data.get(kind) or {}).items():
             for group in groups or ():
                 standard = simplify(str(group["standard"]))
                 if kind == "domains":
                     business.setdefault(standard, section)
+                else:
+                    general.add(standard)
+                    general.update(simplify(str(x)) for x in group.get("says") or ())
                 for said in group.get("says") or ():
                     said = simplify(str(said))
                     if said and said != standard:
@@ -269,7 +280,7 @@ def load_lexicon(path: Path = LEXICON) -> Lexicon:
         simplify(str(action)): tuple(simplify(str(p)) for p in phrases or ())
         for action, phrases in (data.get("actions") or {}).items()
     }
-    return Lexicon({k: tuple(sorted(v)) for k, v in says.items()}, business, actions)
+    return Lexicon({k: tuple(sorted(v)) for k, v in says.items()}, business, actions, frozenset(general))
 
 
 class Matcher:
@@ -288,6 +299,8 @@ class Matcher:
         self._lexicon = lexicon.says
         self._business = lexicon.business
         self._actions = lexicon.actions
+        general = sorted((g for g in lexicon.general if g and not _LATIN.fullmatch(g)), key=len, reverse=True)
+        self._general_re = re.compile("|".join(map(re.escape, general))) if general else None
         self._domain: set[str] = set()
         self._vocab: dict[str, int] = {}  # term -> term id, filled by _build_index
         hall = base.hall
@@ -607,6 +620,9 @@ class Matcher:
         heard = self.terms(question)
         flat = normalize(question).replace(" ", "")
         ranked = []
+        in_general = " ".join(self._general_re.findall(simplify(question))) if self._general_re else ""
+        content = frozenset(w for w, weight in said if weight >= WEIGHTY and w not in in_general)
+        found_in: dict[str, frozenset[str]] = {}
         # The question's terms are read against every candidate's phrases: once a word.
         heard_found: dict[str, tuple[float, bool]] = {}
 
@@ -632,6 +648,7 @@ class Matcher:
                 words = coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE
                 score = (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100
                 ranked.append((self.items[i], score))
+                found_in[self.items[i].id] = frozenset(w for w in content if self._found(w, has)[0] >= 0.5)
         ranked.sort(key=lambda r: -r[1])
 
         # Where to send it: the windows' topics, read with the lexicon's standard terms
@@ -651,7 +668,8 @@ class Matcher:
             key=lambda r: -r[1],
         )
         return Assessment(
-            tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit
+            tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit,
+            content, found_in
         )
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
@@ -716,6 +734,13 @@ class Matcher:
             window = self.base.default_window
         # The window's clerk would ask 您是不是要办…? of an item close enough: the citizen,
         # not the matcher, decides whether it is meant.
+        # 婚姻登记要带什么: no item is far enough ahead, but everything the question says is
+        # found among the items of the window it goes to; its clerk would ask which one.
+        own = [it for it, score in a.ranked if it.window == window.id and score >= th.among][:MAX_CHOICES]
+        if (window is not self.base.default_window and len(own) >= 2 and a.content
+                and a.content <= frozenset().union(*(a.found_in[it.id] for it in own))
+                and not any(self._acts_otherwise(it, a.actions) for it in own)):
+            return Match(CHOOSE, window, candidates=tuple(own), score=a.ranked[0][1])
         suggestions = tuple(it for it, s in a.ranked if it.window == window.id and s >= th.suggest)
         return Match(ROUTED, window, score=fit, suggestions=suggestions[:MAX_SUGGESTIONS])
 

@@ -113,6 +113,17 @@ def test_a_question_fitting_two_items_equally_offers_both(matcher):
     assert {c.id for c in m.candidates} == {"hukou-move-in", "hukou-move-out"}
 
 
+def test_a_general_question_about_one_windows_items_is_offered_them(matcher):
+    # 婚姻登记 and nothing else that tells 结婚, 离婚 or 补领 apart: none is far enough ahead,
+    # but among them the marriage window's items hold all the question says.
+    m = matcher.match("婚姻登记要带什么")
+    assert m.status == CHOOSE
+    assert {"marriage-registration", "divorce-registration"} <= {c.id for c in m.candidates}
+    assert {c.window for c in m.candidates} == {"marriage"}
+    # A word none of them holds (涉外) keeps it routed: the base may not have it.
+    assert matcher.match("涉外婚姻登记要带什么").status == ROUTED
+
+
 def test_choice_offers_two_to_four_best_first(matcher):
     m = matcher.match("身份证要重新办一个")
     assert m.status == CHOOSE
