@@ -45,14 +45,17 @@ def explanation(r: Reading, matcher: Matcher) -> list[str]:
     best = r.candidates[0][1] if r.candidates else 0.0
     ahead = best - r.rival
     far_enough = best >= th.answer and ahead >= r.lead_needed
+    best_does = matcher.actions_of(r.candidates[0][0]) if r.candidates else frozenset()
     if r.match.status == ANSWERED and far_enough:
         why = f"answered: {best:.2f}, {ahead:.2f} ahead of the next (needed {r.lead_needed:.2f})"
         if len(r.candidates) > 1 and r.rival < r.candidates[1][1]:
             why += "; items of windows whose topics do not fit are no rivals"
     elif r.match.status == ANSWERED:
         why = f"answered: the only close item for {asked}, what the question asks for"
-    elif r.match.status == CHOOSE and far_enough:
+    elif r.match.status == CHOOSE and far_enough and best_does and r.actions and not r.actions & best_does:
         why = f"choose: the best item is not for {asked}, what the question asks for; an item for it is close behind"
+    elif r.match.status == CHOOSE and far_enough:
+        why = "choose: the question fits these as fully, and they do the same; nothing in it tells them apart"
     elif r.match.status == CHOOSE and best < th.choose:
         why = "choose: no item far enough ahead; among them, these items of one window hold all the question says"
     elif r.match.status == CHOOSE:

@@ -119,6 +119,7 @@ class Assessment:
     # those of them each candidate has.
     content: frozenset[str] = frozenset()
     found_in: dict[str, frozenset[str]] = field(default_factory=dict)
+    coverage: dict[str, float] = field(default_factory=dict)  # each candidate's, by item id
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ WINDOW_PLAIN = 0.3  # a window whose topics fit this much is plainly what a ques
 RIVAL_WINDOW = 0.05  # ... and an item of a window whose topics fit less is no rival
 MAX_CHOICES = 4
 ACTION_CLOSE = 0.6  # an item for the action asked counts when this close to the best
+EQUAL_COVERAGE = 0.7  # items the question fits this fully, and alike, are equal readings
 KIND_ENDING = 3  # terms ending in as many characters alike are of one kind (经营许可证)
 MAX_SUGGESTIONS = 2
 # A rare two-character "word" ending in an aspect particle or a classifier (办过, 换张,
@@ -623,6 +625,7 @@ class Matcher:
         in_general = " ".join(self._general_re.findall(simplify(question))) if self._general_re else ""
         content = frozenset(w for w, weight in said if weight >= WEIGHTY and w not in in_general)
         found_in: dict[str, frozenset[str]] = {}
+        covered: dict[str, float] = {}
         # The question's terms are read against every candidate's phrases: once a word.
         heard_found: dict[str, tuple[float, bool]] = {}
 
@@ -649,6 +652,7 @@ class Matcher:
                 score = (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100
                 ranked.append((self.items[i], score))
                 found_in[self.items[i].id] = frozenset(w for w in content if self._found(w, has)[0] >= 0.5)
+                covered[self.items[i].id] = coverage
         ranked.sort(key=lambda r: -r[1])
 
         # Where to send it: the windows' topics, read with the lexicon's standard terms
@@ -669,7 +673,7 @@ class Matcher:
         )
         return Assessment(
             tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit,
-            content, found_in
+            content, found_in, covered
         )
 
     def _standard_terms(self, question: str) -> list[tuple[str, float]]:
@@ -699,6 +703,9 @@ class Matcher:
                 needed = th.lead
             ahead = best >= th.answer and best - second >= needed
             if ahead and not self._acts_otherwise(item, a.actions):
+                equal = self._equal_readings(a)
+                if equal:  # 营业执照怎么办: 个体户 or 公司?
+                    return Match(CHOOSE, self.base.window_of(item), candidates=(item, *equal), score=best)
                 return Match(ANSWERED, self.base.window_of(item), item=item, score=best)
             if best >= th.answer and self._acts_otherwise(item, a.actions):
                 # The item is for another action than the one asked (外省户口迁进来 read
@@ -765,6 +772,21 @@ class Matcher:
         """What a text asks to be done (the lexicon's actions): 身份证丢了，补办要啥 → {补领}."""
         text = simplify(text)
         return frozenset(a for a, phrases in self._actions.items() if any(p in text for p in phrases))
+
+    def _equal_readings(self, a: Assessment) -> list[Item]:
+        """Items of the best's window that the question fits as fully as the best and that
+        do the same: 营业执照怎么办 fits 个体工商户设立登记 and 有限责任公司设立登记 alike,
+        and says nothing to tell them apart; the best may only have an alias that looks
+        more like it. Not when the question fits the best little (under EQUAL_COVERAGE)."""
+        best = a.ranked[0][0]
+        covered = a.coverage.get(best.id, 0.0)
+        if covered < EQUAL_COVERAGE:
+            return []
+        return [
+            it for it, _ in a.ranked[1:]
+            if it.window == best.window and a.coverage.get(it.id, 0.0) >= covered - 0.01
+            and self.actions_of(it) == self.actions_of(best)
+        ][: MAX_CHOICES - 1]
 
     def _settled_by_action(self, a: Assessment, needed: float) -> bool:
         """The best item does what is asked (没办过: 首次) and every item near it does
