@@ -387,10 +387,11 @@ class Matcher:
                 found += [(std, says) for std in self._lexicon.get(term, (term,)) if std in self._business]
         return found
 
-    def _fit_by_business(self, question: str) -> dict[str, float]:
-        """Each window's share in doing what the question names, by term or business."""
+    def _fit_by_business(self, named: Sequence[tuple[str, float]]) -> dict[str, float]:
+        """Each window's share in doing what the question names (`standards_named`), by
+        term or business."""
         fit: dict[str, float] = {}
-        for standard, says in self.standards_named(question):
+        for standard, says in named:
             doers = self._doers.get(standard)
             if doers is None:
                 doers = self._doers.get(self._business[standard], {})
@@ -639,7 +640,14 @@ class Matcher:
                 if rough[i] <= 0:
                     break
                 has = self._item_has(i)
-                coverage, lookalike = self._read(said, lambda word: self._found(word, has))
+                in_item: dict[str, tuple[float, bool]] = {}  # what is found of each word, once
+
+                def found(word: str, has=has, in_item=in_item) -> tuple[float, bool]:
+                    if word not in in_item:
+                        in_item[word] = self._found(word, has)
+                    return in_item[word]
+
+                coverage, lookalike = self._read(said, found)
                 closeness = max(self._read(p, in_question)[0] for p in self._item_phrases[i])
                 # How much of the item's closest phrase stands in the question as written,
                 # in order: what the bag of words cannot see (户口迁出 vs 迁出户口 alike,
@@ -651,7 +659,7 @@ class Matcher:
                 words = coverage ** (1 - CLOSENESS_SHARE) * closeness**CLOSENESS_SHARE
                 score = (1 - RESEMBLANCE_SHARE) * words + RESEMBLANCE_SHARE * resemblance / 100
                 ranked.append((self.items[i], score))
-                found_in[self.items[i].id] = frozenset(w for w in content if self._found(w, has)[0] >= 0.5)
+                found_in[self.items[i].id] = frozenset(w for w in content if found(w)[0] >= 0.5)
                 covered[self.items[i].id] = coverage
         ranked.sort(key=lambda r: -r[1])
 
@@ -665,14 +673,15 @@ class Matcher:
         by_window: dict[str, float] = {}
         for item, score in ranked:
             by_window[item.window] = max(by_window.get(item.window, 0.0), score)
-        by_business = self._fit_by_business(question)
+        named = self.standards_named(question)
+        by_business = self._fit_by_business(named)
         windows = sorted(
             ((w, fit[w.id] + ROUTE_BY_ITEM * by_window.get(w.id, 0.0) + ROUTE_BY_BUSINESS * by_business.get(w.id, 0.0))
              for w in self.windows),
             key=lambda r: -r[1],
         )
         return Assessment(
-            tuple(ranked), tuple(windows), self.actions(question), tuple(self.standards_named(question)), fit,
+            tuple(ranked), tuple(windows), self.actions(question), tuple(named), fit,
             content, found_in, covered
         )
 
