@@ -175,7 +175,8 @@ MAX_SUGGESTIONS = 2
 # would weigh like 离婚证. Unless the base uses it, it is read as its two characters.
 PARTICLE_ENDINGS = "过了着个张份次"
 PARTICLE_WORD_RARITY = 5.0  # everyday rarity from which such a word is split
-WEIGHTY = 5.0  # `explain` names the missing words weighing at least this (吗 0.2, 弄 6, 奶茶 25)
+WEIGHTY = 5.0  # a word weighing this says something (吗 0.2, 弄 6, 奶茶 25): `explain` names such
+# missing words, and a general question's choice must hold every such word
 
 _LATIN = re.compile(r"[a-z][a-z' ]*")
 _SCRIPT = re.compile(r"[a-z]+|[0-9]+|[^a-z0-9]+")
